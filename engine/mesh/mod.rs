@@ -5,6 +5,7 @@ mod curvature;
 mod info;
 mod kdtree;
 mod sample;
+mod shapes;
 mod topology;
 mod weld;
 
