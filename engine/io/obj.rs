@@ -13,7 +13,10 @@ use nom::{IResult, Parser};
 const OBJ: &str = "OBJ";
 
 /// One face corner: vertex index, optional texture index, optional normal index (as written, 1-based or negative).
-fn corner(input: &[u8]) -> IResult<&[u8], (&[u8], Option<&[u8]>, Option<&[u8]>)> {
+/// Vertex, texture and normal index tokens of one face corner.
+type Corner<'a> = (&'a [u8], Option<&'a [u8]>, Option<&'a [u8]>);
+
+fn corner(input: &[u8]) -> IResult<&[u8], Corner<'_>> {
     let num = |i| take_while1(|c: u8| c == b'-' || c == b'+' || c.is_ascii_digit())(i);
     let (rest, v) = num(input)?;
     let (rest, tail) = opt(preceded(tag(&b"/"[..]), (opt(num), opt(preceded(tag(&b"/"[..]), num))))).parse(rest)?;

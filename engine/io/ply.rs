@@ -42,6 +42,19 @@ impl Scalar {
         })
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            Scalar::I8 => "char",
+            Scalar::U8 => "uchar",
+            Scalar::I16 => "short",
+            Scalar::U16 => "ushort",
+            Scalar::I32 => "int",
+            Scalar::U32 => "uint",
+            Scalar::F32 => "float",
+            Scalar::F64 => "double",
+        }
+    }
+
     fn size(self) -> usize {
         match self {
             Scalar::I8 | Scalar::U8 => 1,
@@ -257,7 +270,7 @@ impl Body<'_> {
                 return Err(ParseError::new(
                     PLY,
                     self.place(),
-                    format!("{} {index} property '{prop}': {v} does not fit its integer type {s:?}", el.name),
+                    format!("{} {index} property '{prop}': {v} does not fit its type {}", el.name, s.name()),
                 ));
             }
         }

@@ -6,7 +6,7 @@ use nom::number::complete::double;
 /// Parses a whole token as a floating-point number (nom's `double`), or `None`.
 pub(crate) fn parse_f64(tok: &[u8]) -> Option<f64> {
     match double::<&[u8], nom::error::Error<&[u8]>>(tok) {
-        Ok((rest, v)) if rest.is_empty() => Some(v),
+        Ok((b"", v)) => Some(v),
         _ => None,
     }
 }
@@ -15,7 +15,7 @@ pub(crate) fn parse_f64(tok: &[u8]) -> Option<f64> {
 pub(crate) fn parse_i64(tok: &[u8]) -> Option<i64> {
     let tok = tok.strip_prefix(b"+").unwrap_or(tok);
     match nom::character::complete::i64::<&[u8], nom::error::Error<&[u8]>>(tok) {
-        Ok((rest, v)) if rest.is_empty() => Some(v),
+        Ok((b"", v)) => Some(v),
         _ => None,
     }
 }

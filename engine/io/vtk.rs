@@ -218,7 +218,7 @@ pub fn parse(bytes: &[u8]) -> Result<Mesh, ParseError> {
                     name: kind,
                     components: comps,
                     values,
-                    integer: ty.to_ascii_lowercase() != b"float" && ty.to_ascii_lowercase() != b"double",
+                    integer: !ty.eq_ignore_ascii_case(b"float") && !ty.eq_ignore_ascii_case(b"double"),
                 };
                 if is_point {
                     point_arrays.push(arr)

@@ -309,7 +309,7 @@ impl Mesh {
         (mesh, old_of_new)
     }
 
-    /// Per-vertex labels from per-face labels by majority vote of the incident faces (ties: smaller label).
+    /// Per-vertex labels from per-face labels by majority vote of the incident faces (ties: the larger label, so a tooth wins over gingiva 0).
     ///
     /// Returns `None` when the mesh has no face labels; unused vertices get label 0.
     pub fn vertex_labels_from_faces(&self) -> Option<Vec<i32>> {
@@ -328,7 +328,7 @@ impl Mesh {
                     let (mut best, mut best_n, mut i) = (0, 0, 0);
                     while i < vs.len() {
                         let j = vs[i..].iter().take_while(|&&x| x == vs[i]).count();
-                        if j > best_n {
+                        if j >= best_n {
                             best = vs[i];
                             best_n = j;
                         }
