@@ -15,7 +15,9 @@ fn io(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         let tag = format!("{}_{}tri", format.name(), mesh.face_count());
         g.bench_function(format!("read_{tag}"), |b| b.iter(|| parse_mesh(black_box(&bytes), format).expect("valid")));
-        g.bench_function(format!("write_{tag}"), |b| b.iter(|| encode_mesh(black_box(&mesh), format, WriteOptions::default())));
+        g.bench_function(format!("write_{tag}"), |b| {
+            b.iter(|| encode_mesh(black_box(&mesh), format, WriteOptions::default()))
+        });
     }
     g.finish();
 }

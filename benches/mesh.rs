@@ -22,7 +22,9 @@ fn mesh(c: &mut Criterion) {
     g.bench_function(format!("vertex_normals_{n}tri"), |b| b.iter(|| black_box(&m).compute_vertex_normals()));
     g.bench_function(format!("topology_{n}tri"), |b| b.iter(|| Topology::new(black_box(&m))));
     g.bench_function(format!("curvature_{n}tri"), |b| b.iter(|| black_box(&m).curvature()));
-    g.bench_function(format!("kdtree_build_{}pts", m.vertex_count()), |b| b.iter(|| PointIndex::new(black_box(m.positions()))));
+    g.bench_function(format!("kdtree_build_{}pts", m.vertex_count()), |b| {
+        b.iter(|| PointIndex::new(black_box(m.positions())))
+    });
     let index = PointIndex::new(m.positions());
     let queries: Vec<_> = m.sample_surface(100_000, 3).into_iter().map(|s| s.point).collect();
     g.bench_function(format!("kdtree_nearest_100k_in_{}pts", m.vertex_count()), |b| {

@@ -101,7 +101,11 @@ fn ply_header_that_lies_about_types() {
     let good = encode_mesh(&small(), Format::Ply, WriteOptions::default());
     let lie = replace_bytes(&good, b"property float x\n", b"property double x\n");
     expect_error("type.ply", &lie, &["PLY"]);
-    expect_error("kw.ply", b"ply\nformat ascii 1.0\nelement vertex 1\nproperty quaternion q\nend_header\n", &["unknown property type 'quaternion'", "at line 4"]);
+    expect_error(
+        "kw.ply",
+        b"ply\nformat ascii 1.0\nelement vertex 1\nproperty quaternion q\nend_header\n",
+        &["unknown property type 'quaternion'", "at line 4"],
+    );
     expect_error("nohdr.ply", b"ply\nformat ascii 1.0\nelement vertex 1\n", &["no 'end_header'"]);
 }
 
@@ -125,7 +129,11 @@ fn face_index_out_of_range_in_every_format() {
 fn non_utf8_and_garbage_text() {
     expect_error("bin.obj", b"v 0 0 0\nv 1 \xff\xfe 0\nv 0 1 0\nf 1 2 3\n", &["at line 2", "not a number"]);
     expect_error("bin.vtp", b"<VTKFile type=\"PolyData\">\xff\xfe</VTKFile>", &["not valid UTF-8"]);
-    expect_error("bad.vtk", b"# vtk DataFile Version 3.0\nx\nASCII\nDATASET STRUCTURED_POINTS\n", &["cusp reads POLYDATA"]);
+    expect_error(
+        "bad.vtk",
+        b"# vtk DataFile Version 3.0\nx\nASCII\nDATASET STRUCTURED_POINTS\n",
+        &["cusp reads POLYDATA"],
+    );
     expect_error("bad.vtp", b"<VTKFile type=\"PolyData\"><PolyData>", &["not well-formed XML"]);
     expect_error("notply.ply", b"PK\x03\x04 zip file", &["does not start with 'ply'"]);
 }

@@ -17,7 +17,13 @@ fn convert_between_formats_keeps_labels_and_colours() {
     let src = dir.path().join("arch.obj");
     io::write_mesh(&src, &m, WriteOptions::default()).unwrap();
     let labels = dir.path().join("arch.json");
-    io::Teeth3dsLabels::new("p", cusp::dentition::Jaw::Upper, (0..n).map(|i| if i % 2 == 0 { 11 } else { 0 }).collect()).write(&labels).unwrap();
+    io::Teeth3dsLabels::new(
+        "p",
+        cusp::dentition::Jaw::Upper,
+        (0..n).map(|i| if i % 2 == 0 { 11 } else { 0 }).collect(),
+    )
+    .write(&labels)
+    .unwrap();
     let out_ply = dir.path().join("arch.ply");
     let o = cusp(&["convert".as_ref(), src.as_os_str(), out_ply.as_os_str(), "--labels".as_ref(), labels.as_os_str()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

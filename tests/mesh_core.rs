@@ -209,3 +209,25 @@ fn face_labels_become_vertex_labels_by_majority() {
         assert_eq!(*l, if c21 >= c11 { 21 } else { 11 }, "ties go to the larger label");
     }
 }
+
+#[test]
+fn tolerance_weld_finds_every_pair_within_tolerance_in_any_direction() {
+    // Pairs of points at 0.9 × tolerance apart in random directions, at random places (including negative
+    // coordinates and cell borders): every pair must merge, and points 1.1 × tolerance apart must not.
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let tol = 0.01;
+    for (gap, merged) in [(0.9, true), (1.1, false)] {
+        let mut p = Vec::new();
+        for k in 0..2000 {
+            let a = Point3::new(rng.random_range(-5.0..5.0), rng.random_range(-5.0..5.0), k as f64 * 0.1);
+            let d = Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
+                .normalize();
+            p.push(a);
+            p.push(a + d * gap * tol);
+        }
+        let w = Mesh::new(p, vec![]).unwrap().weld(tol);
+        let expect = if merged { 2000 } else { 4000 };
+        assert_eq!(w.mesh.vertex_count(), expect, "gap {gap} × tolerance");
+    }
+}

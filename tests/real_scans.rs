@@ -40,16 +40,21 @@ fn every_labelled_scan_loads_with_its_labels() {
     for stem in LABELLED {
         let mesh = io::read_mesh(dir.join(format!("{stem}.ply"))).unwrap();
         let labels = io::read_labels_for(dir.join(format!("{stem}.labels.json")), &mesh).unwrap();
-        let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(format!("{stem}.labels.meta.json"))).unwrap()).unwrap();
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(format!("{stem}.labels.meta.json"))).unwrap()).unwrap();
         assert_eq!(mesh.vertex_count() as u64, meta["n_vertices"].as_u64().unwrap(), "{stem}");
         assert_eq!(mesh.face_count() as u64, meta["n_faces"].as_u64().unwrap(), "{stem}");
-        let teeth: Vec<i32> = meta["teeth_fdi"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
+        let teeth: Vec<i32> =
+            meta["teeth_fdi"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
         assert_eq!(labels.teeth(), teeth, "{stem}");
         assert_eq!(labels.jaw.as_str(), meta["jaw"].as_str().unwrap(), "{stem}");
         // A real arch: one main piece, a few centimetres across, open at its base.
         let info = MeshInfo::of(&mesh);
         let size: Vec<f64> = (0..3).map(|k| info.bounds_max[k] - info.bounds_min[k]).collect();
-        assert!(size.iter().cloned().fold(0.0, f64::max) > 40.0 && size.iter().cloned().fold(0.0, f64::max) < 90.0, "{stem}: {size:?}");
+        assert!(
+            size.iter().cloned().fold(0.0, f64::max) > 40.0 && size.iter().cloned().fold(0.0, f64::max) < 90.0,
+            "{stem}: {size:?}"
+        );
         assert!(info.component_sizes[0] as f64 > 0.95 * mesh.face_count() as f64, "{stem}");
         assert!(!info.watertight && info.boundary_loops >= 1, "{stem}");
     }
@@ -59,7 +64,10 @@ fn every_labelled_scan_loads_with_its_labels() {
 fn vtk_sources_match_their_ply_copies_and_labels() {
     let Some(dir) = real_dir() else { return };
     for (src, stem) in [
-        ("alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered.vtp", "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered"),
+        (
+            "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered.vtp",
+            "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered",
+        ),
         ("meshlabeler/Example_01.vtp", "meshlabeler/Example_01"),
         ("dcbia/P12_teeth_uid.vtk", "dcbia/P12_teeth_uid"),
     ] {

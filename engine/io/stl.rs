@@ -5,7 +5,7 @@ use super::error::{ParseError, Place};
 use super::text::Lexer;
 use crate::mesh::Mesh;
 use nalgebra::Point3;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 const BIN: &str = "binary STL";
 const ASCII: &str = "ASCII STL";
@@ -41,7 +41,7 @@ struct Welder {
 
 impl Welder {
     fn with_capacity(n: usize) -> Self {
-        Self { index: HashMap::with_capacity(n), positions: Vec::with_capacity(n) }
+        Self { index: HashMap::with_capacity_and_hasher(n, Default::default()), positions: Vec::with_capacity(n) }
     }
 
     fn add(&mut self, p: [f32; 3]) -> u32 {

@@ -2,7 +2,7 @@
 
 use super::Mesh;
 use nalgebra::Point3;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Result of [`Mesh::weld`].
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ impl Mesh {
         let mut new_of_old = Vec::with_capacity(pos.len());
         let mut kept: Vec<u32> = Vec::new();
         if tolerance <= 0.0 {
-            let mut seen: HashMap<[u64; 3], u32> = HashMap::with_capacity(pos.len());
+            let mut seen: HashMap<[u64; 3], u32> = HashMap::with_capacity_and_hasher(pos.len(), Default::default());
             for (i, p) in pos.iter().enumerate() {
                 // +0.0 and -0.0 are the same point.
                 let key = [p.x + 0.0, p.y + 0.0, p.z + 0.0].map(f64::to_bits);
@@ -36,22 +36,23 @@ impl Mesh {
                 new_of_old.push(id);
             }
         } else {
-            let cell = |p: &Point3<f64>| [p.x, p.y, p.z].map(|c| (c / tolerance).floor() as i64);
-            let mut grid: HashMap<[i64; 3], Vec<u32>> = HashMap::new();
+            // Cells twice the tolerance wide: then every candidate is in the point's cell or a neighbour on its nearer side.
+            let size = 2.0 * tolerance;
+            let cell = |p: &Point3<f64>| [p.x, p.y, p.z].map(|c| (c / size).floor() as i64);
+            let mut grid: HashMap<[i64; 3], Vec<u32>> = HashMap::default();
             let tol2 = tolerance * tolerance;
             for (i, p) in pos.iter().enumerate() {
                 let c = cell(p);
+                // 8 cells (not 27) hold every candidate within `tolerance`.
+                let side = [p.x, p.y, p.z].map(|v| if (v / size).rem_euclid(1.0) < 0.5 { -1 } else { 1 });
                 let mut best: Option<u32> = None;
-                for dx in -1..=1 {
-                    for dy in -1..=1 {
-                        for dz in -1..=1 {
-                            if let Some(ids) = grid.get(&[c[0] + dx, c[1] + dy, c[2] + dz]) {
-                                for &id in ids {
-                                    let q = pos[kept[id as usize] as usize];
-                                    if (q - p).norm_squared() <= tol2 && best.is_none_or(|b| id < b) {
-                                        best = Some(id);
-                                    }
-                                }
+                for k in 0..8 {
+                    let key = [0, 1, 2].map(|a| c[a] + if k >> a & 1 == 1 { side[a] } else { 0 });
+                    if let Some(ids) = grid.get(&key) {
+                        for &id in ids {
+                            let q = pos[kept[id as usize] as usize];
+                            if (q - p).norm_squared() <= tol2 && best.is_none_or(|b| id < b) {
+                                best = Some(id);
                             }
                         }
                     }
