@@ -14,5 +14,7 @@
 pub mod dentition;
 pub mod io;
 pub mod mesh;
+pub mod phantom;
+pub mod report;
 
 pub use mesh::Mesh;

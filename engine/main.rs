@@ -52,6 +52,49 @@ enum Command {
         #[arg(long, value_name = "MM")]
         weld: Option<f64>,
     },
+    /// Make a virtual patient (both jaws in occlusion, labels, ground truth) and optionally scan it.
+    ///
+    /// The same seed and options always give byte-identical files. Ground truth goes to DIR/truth/.
+    /// Example: cusp phantom --seed 3 --out phantom3 --scan
+    Phantom {
+        /// Seed of the random variation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// A TOML file with [phantom] and [scanner] tables (see README); flags below override it.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Also record raw scanner frames of both jaws.
+        #[arg(long)]
+        scan: bool,
+        /// Teeth that are absent, e.g. --missing 36,46.
+        #[arg(long, value_delimiter = ',')]
+        missing: Vec<i32>,
+        /// Prepare this tooth for a crown (1.5 mm occlusal, 1.0 mm axial reduction).
+        #[arg(long, value_name = "FDI")]
+        prep: Option<i32>,
+        /// Place an implant with a scan body at this (missing) site.
+        #[arg(long, value_name = "FDI")]
+        implant: Vec<i32>,
+        /// Include third molars.
+        #[arg(long)]
+        third_molars: bool,
+        /// Fewer triangles (for quick trials).
+        #[arg(long)]
+        coarse: bool,
+    },
+}
+
+/// The [phantom] and [scanner] tables of a phantom spec file.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    #[serde(default)]
+    phantom: Option<cusp::phantom::PhantomSpec>,
+    #[serde(default)]
+    scanner: Option<cusp::phantom::scanner::ScannerSpec>,
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -108,6 +151,54 @@ fn run(cli: Cli) -> Result<()> {
             }
             io::write_mesh(&output, &mesh, WriteOptions { ascii })?;
             eprintln!("wrote {} ({} vertices, {} triangles)", output.display(), mesh.vertex_count(), mesh.face_count());
+        }
+        Command::Phantom { seed, out, spec, scan, missing, prep, implant, third_molars, coarse } => {
+            let file: SpecFile = match &spec {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+                    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{e}— {}", p.display()))?
+                }
+                None => SpecFile::default(),
+            };
+            let mut ps = file.phantom.unwrap_or_else(|| {
+                if coarse {
+                    cusp::phantom::PhantomSpec::coarse(seed)
+                } else {
+                    Default::default()
+                }
+            });
+            if spec.is_none() || seed != 1 {
+                ps.seed = seed;
+            }
+            ps.missing.extend(missing);
+            ps.third_molars |= third_molars;
+            if let Some(fdi) = prep {
+                ps.prep = Some(cusp::phantom::PrepSpec { fdi, occlusal_mm: 1.5, axial_mm: 1.0 });
+            }
+            for site in implant {
+                if !ps.missing.contains(&site) {
+                    ps.missing.push(site);
+                }
+                ps.implants.push(cusp::phantom::ImplantSpec {
+                    site,
+                    scan_body: "cusp-sb-a".into(),
+                    buccal_tilt_deg: 0.0,
+                    index_deg: 0.0,
+                });
+            }
+            ps.missing.sort_unstable();
+            ps.missing.dedup();
+            let phantom =
+                cusp::phantom::Phantom::generate(&ps).map_err(|e| anyhow::anyhow!("invalid phantom spec: {e}"))?;
+            let scanner = (scan || file.scanner.is_some()).then(|| file.scanner.unwrap_or_default());
+            cusp::phantom::write_phantom(&phantom, &out, scanner.as_ref())?;
+            eprintln!(
+                "wrote {}: upper {} triangles, lower {} triangles{}",
+                out.display(),
+                phantom.upper.mesh.face_count(),
+                phantom.lower.mesh.face_count(),
+                if scanner.is_some() { ", raw frames in scan/" } else { "" }
+            );
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ mod info;
 mod kdtree;
 mod sample;
 mod shapes;
+mod surface;
 mod topology;
 mod weld;
 
@@ -14,5 +15,6 @@ pub use curvature::Curvature;
 pub use info::MeshInfo;
 pub use kdtree::PointIndex;
 pub use sample::SurfaceSample;
+pub use surface::{RayHit, SurfaceIndex};
 pub use topology::{BoundaryLoop, Csr, Topology};
 pub use weld::Welded;

@@ -1,0 +1,20 @@
+//! The phantom: a virtual patient (both jaws, ground truth for every stage) and a virtual intraoral scanner.
+//!
+//! Deterministic from a [`PhantomSpec`] and its seed. The pipeline never reads what this module writes as
+//! truth; only evaluation code does.
+
+pub mod arch;
+pub mod crown;
+pub mod dims;
+pub mod gingiva;
+mod place;
+pub mod scanbody;
+pub mod scanner;
+pub mod spec;
+pub mod truth;
+mod write;
+
+pub use place::{JawModel, Phantom, PlacedTooth};
+pub use spec::{ImplantSpec, PhantomSpec, PrepSpec, StageSpec, ToothMove};
+pub use truth::Truth;
+pub use write::{write_phantom, PhantomError};

@@ -1,0 +1,235 @@
+//! A virtual handheld intraoral scanner: a telecentric depth camera (confocal / structured-light heads are
+//! close to telecentric) with a small window, swept along the arch occlusally, buccally and lingually.
+//!
+//! Camera frame (mm): origin at the centre of the scan window, `z` the viewing direction, `x` across the
+//! image columns, `y` down the rows. Pixel `(col, row)` looks along `z` from
+//! `((col + ½)·pixel_x − width_mm/2, (row + ½)·pixel_y − height_mm/2, 0)`; its depth is the distance along
+//! `z` to the first surface, or NaN where nothing returned.
+
+use super::arch::ArchCurve;
+use crate::dentition::Jaw;
+use crate::mesh::{Mesh, SurfaceIndex};
+use nalgebra::{Isometry3, Matrix3, Point3, Rotation3, Translation3, UnitQuaternion, Vector3};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use serde::{Deserialize, Serialize};
+
+/// Scanner head and scanning-technique parameters; every field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerSpec {
+    /// Seed of noise, dropouts and odometry errors.
+    pub seed: u64,
+    /// Image columns.
+    pub width_px: usize,
+    /// Image rows.
+    pub height_px: usize,
+    /// Window width (mm) along the columns.
+    pub window_width_mm: f64,
+    /// Window height (mm) along the rows.
+    pub window_height_mm: f64,
+    /// Nearest depth measured (mm).
+    pub near_mm: f64,
+    /// Farthest depth measured (mm).
+    pub far_mm: f64,
+    /// Standard deviation of depth noise along the ray (mm).
+    pub noise_sigma_mm: f64,
+    /// Fraction of pixels returned as outliers (depth off by up to ±2 mm).
+    pub outlier_rate: f64,
+    /// Fraction of pixels randomly missing.
+    pub dropout_rate: f64,
+    /// Surfaces seen more obliquely than this (degrees from the viewing direction) give no return.
+    pub grazing_limit_deg: f64,
+    /// Distance between frames along the arch (mm).
+    pub step_mm: f64,
+    /// Distance from the window to the tooth surface being scanned (mm).
+    pub standoff_mm: f64,
+    /// Device odometry: per-frame jitter of the pose guess (mm) …
+    pub odometry_sigma_mm: f64,
+    /// … and of its rotation (degrees).
+    pub odometry_sigma_deg: f64,
+}
+
+impl Default for ScannerSpec {
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            width_px: 160,
+            height_px: 128,
+            window_width_mm: 15.0,
+            window_height_mm: 12.0,
+            near_mm: 0.0,
+            far_mm: 20.0,
+            noise_sigma_mm: 0.010,
+            outlier_rate: 0.001,
+            dropout_rate: 0.01,
+            grazing_limit_deg: 75.0,
+            step_mm: 1.5,
+            standoff_mm: 9.0,
+            odometry_sigma_mm: 0.3,
+            odometry_sigma_deg: 1.0,
+        }
+    }
+}
+
+/// One depth frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// Depth per pixel, row-major (mm; NaN = no return).
+    pub depth: Vec<f32>,
+    /// True pose: patient_from_camera (ground truth; registration never sees it).
+    pub truth: Isometry3<f64>,
+    /// Device odometry guess of the same pose (noisy).
+    pub guess: Isometry3<f64>,
+    /// Which sweep the frame belongs to: "occlusal", "buccal", "lingual" or "palate".
+    pub pass: &'static str,
+}
+
+/// A sequence of frames of one jaw, in scan order.
+#[derive(Debug, Clone)]
+pub struct ScanSession {
+    /// Scanner parameters.
+    pub spec: ScannerSpec,
+    /// Which jaw was scanned.
+    pub jaw: Jaw,
+    /// Frames in scan order.
+    pub frames: Vec<Frame>,
+}
+
+impl ScannerSpec {
+    /// Pixel pitch (mm) along columns and rows.
+    pub fn pixel_mm(&self) -> (f64, f64) {
+        (self.window_width_mm / self.width_px as f64, self.window_height_mm / self.height_px as f64)
+    }
+
+    /// The ray origin of pixel (col, row) in the camera frame.
+    pub fn pixel_origin(&self, col: usize, row: usize) -> Point3<f64> {
+        let (px, py) = self.pixel_mm();
+        Point3::new(
+            (col as f64 + 0.5) * px - self.window_width_mm / 2.0,
+            (row as f64 + 0.5) * py - self.window_height_mm / 2.0,
+            0.0,
+        )
+    }
+
+    /// Camera-frame points of a depth image (valid pixels only), in row-major order.
+    pub fn points(&self, depth: &[f32]) -> Vec<Point3<f64>> {
+        let mut out = Vec::new();
+        for row in 0..self.height_px {
+            for col in 0..self.width_px {
+                let d = depth[row * self.width_px + col];
+                if d.is_finite() {
+                    let o = self.pixel_origin(col, row);
+                    out.push(Point3::new(o.x, o.y, f64::from(d)));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A camera pose looking along `dir` at `target` from `standoff` mm, image columns along `across`.
+fn look_at(target: Point3<f64>, dir: Vector3<f64>, across: Vector3<f64>, standoff: f64) -> Isometry3<f64> {
+    let z = dir.normalize();
+    let x = (across - z * across.dot(&z)).normalize();
+    let y = z.cross(&x);
+    let r = Rotation3::from_matrix_unchecked(Matrix3::from_columns(&[x, y, z]));
+    Isometry3::from_parts(Translation3::from((target - z * standoff).coords), UnitQuaternion::from_rotation_matrix(&r))
+}
+
+/// Camera poses of a clinician's full-arch sweep: occlusal left→right, buccal right→left, lingual left→right,
+/// then the anterior palate for an upper jaw. `level` is the patient z of the occlusal surface at arc length s.
+pub fn scan_path(
+    spec: &ScannerSpec,
+    jaw: Jaw,
+    curve: &ArchCurve,
+    s_range: (f64, f64),
+    level: &dyn Fn(f64) -> f64,
+) -> Vec<(Isometry3<f64>, &'static str)> {
+    let occl = if jaw == Jaw::Upper { -Vector3::z() } else { Vector3::z() };
+    let n = ((s_range.1 - s_range.0) / spec.step_mm).ceil().max(1.0) as usize;
+    let along: Vec<f64> = (0..=n).map(|i| s_range.0 + (s_range.1 - s_range.0) * i as f64 / n as f64).collect();
+    let mut poses = Vec::new();
+    let at = |s: f64, inward: f64, depth: f64| {
+        let p = curve.point(s) - curve.outward(s) * inward;
+        Point3::new(p.x, p.y, level(s)) - occl * depth
+    };
+    for &s in &along {
+        let t = curve.tangent(s);
+        poses.push((look_at(at(s, 0.0, 2.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "occlusal"));
+    }
+    let tilt = 35f64.to_radians();
+    for (pass, sign) in [("buccal", 1.0), ("lingual", -1.0)] {
+        let order: Vec<f64> = if sign > 0.0 { along.iter().rev().copied().collect() } else { along.clone() };
+        for s in order {
+            let t = curve.tangent(s);
+            let out = curve.outward(s);
+            let side = Vector3::new(out.x, out.y, 0.0) * sign;
+            let dir = -(side * tilt.cos() + occl * tilt.sin());
+            poses.push((look_at(at(s, 0.0, 4.0), dir, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm + 2.0), pass));
+        }
+    }
+    if jaw == Jaw::Upper {
+        // Anterior palate (rugae): two rows behind the incisors.
+        for inward in [9.0, 15.0] {
+            let m = ((40.0 / spec.step_mm).ceil() as usize).max(1);
+            for i in 0..=m {
+                let s = -20.0 + 40.0 * i as f64 / m as f64;
+                let t = curve.tangent(s);
+                poses.push((
+                    look_at(at(s, inward, -8.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm),
+                    "palate",
+                ));
+            }
+        }
+    }
+    poses
+}
+
+/// Renders frames of `mesh` from the given poses with the scanner's noise model.
+pub fn scan(spec: &ScannerSpec, jaw: Jaw, mesh: &Mesh, poses: &[(Isometry3<f64>, &'static str)]) -> ScanSession {
+    let Some(index) = SurfaceIndex::new(mesh) else {
+        return ScanSession { spec: spec.clone(), jaw, frames: Vec::new() };
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let noise = Normal::new(0.0, spec.noise_sigma_mm.max(0.0)).expect("finite");
+    let jitter_t = Normal::new(0.0, spec.odometry_sigma_mm.max(0.0)).expect("finite");
+    let jitter_r = Normal::new(0.0, spec.odometry_sigma_deg.max(0.0).to_radians()).expect("finite");
+    let cos_limit = spec.grazing_limit_deg.to_radians().cos();
+    let mut frames = Vec::with_capacity(poses.len());
+    for &(pose, pass) in poses {
+        let dir = pose.rotation * Vector3::z();
+        let mut depth = vec![f32::NAN; spec.width_px * spec.height_px];
+        for row in 0..spec.height_px {
+            for col in 0..spec.width_px {
+                let o = pose * spec.pixel_origin(col, row);
+                let Some(hit) = index.ray(&(o + dir * spec.near_mm), &dir, spec.far_mm - spec.near_mm) else {
+                    continue;
+                };
+                let facing = -hit.normal.dot(&dir);
+                if facing < cos_limit {
+                    continue;
+                }
+                let mut d = hit.distance + spec.near_mm + noise.sample(&mut rng);
+                let u: f64 = rng.random();
+                if u < spec.dropout_rate {
+                    continue;
+                }
+                if u < spec.dropout_rate + spec.outlier_rate {
+                    d += rng.random_range(-2.0..2.0);
+                }
+                depth[row * spec.width_px + col] = d as f32;
+            }
+        }
+        let dt = Vector3::new(jitter_t.sample(&mut rng), jitter_t.sample(&mut rng), jitter_t.sample(&mut rng));
+        let dr = UnitQuaternion::from_euler_angles(
+            jitter_r.sample(&mut rng),
+            jitter_r.sample(&mut rng),
+            jitter_r.sample(&mut rng),
+        );
+        let guess = Isometry3::from_parts(Translation3::from(pose.translation.vector + dt), dr * pose.rotation);
+        frames.push(Frame { depth, truth: pose, guess, pass });
+    }
+    ScanSession { spec: spec.clone(), jaw, frames }
+}

@@ -1,0 +1,147 @@
+//! What phantom to make: every field has a default, so a spec may set only what it changes.
+
+use super::crown::CrownResolution;
+use serde::{Deserialize, Serialize};
+
+/// A rigid movement of one tooth in its own frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToothMove {
+    /// FDI number of the tooth.
+    pub fdi: i32,
+    /// Translation (mm) along the tooth's mesial, buccal and occlusal axes.
+    #[serde(default)]
+    pub translation_mm: [f64; 3],
+    /// Rotation (degrees): tip (crown toward mesial), torque (crown toward buccal), rotation (mesial face toward buccal).
+    #[serde(default)]
+    pub rotation_deg: [f64; 3],
+}
+
+/// A crown preparation on one tooth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrepSpec {
+    /// FDI number of the prepared tooth.
+    pub fdi: i32,
+    /// Occlusal reduction (mm).
+    #[serde(default = "default_occlusal")]
+    pub occlusal_mm: f64,
+    /// Axial reduction (mm).
+    #[serde(default = "default_axial")]
+    pub axial_mm: f64,
+}
+
+fn default_occlusal() -> f64 {
+    1.5
+}
+
+fn default_axial() -> f64 {
+    1.0
+}
+
+/// An implant with a scan body at an edentulous site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImplantSpec {
+    /// FDI number of the missing tooth whose site receives the implant.
+    pub site: i32,
+    /// Scan body library entry.
+    #[serde(default = "default_scan_body")]
+    pub scan_body: String,
+    /// Angle of the implant axis from the site's long axis toward buccal (degrees).
+    #[serde(default)]
+    pub buccal_tilt_deg: f64,
+    /// Rotation of the scan body's flat about the implant axis (degrees, 0 = flat facing buccal).
+    #[serde(default)]
+    pub index_deg: f64,
+}
+
+fn default_scan_body() -> String {
+    "cusp-sb-a".into()
+}
+
+/// One later time point: teeth that moved since the first scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    /// Movements relative to the initial (t0) pose.
+    #[serde(default)]
+    pub moves: Vec<ToothMove>,
+}
+
+/// Everything that defines a phantom patient; the same spec and seed give byte-identical output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhantomSpec {
+    /// Seed of all random variation (arch size, tooth sizes, natural irregularity).
+    pub seed: u64,
+    /// Include third molars (18, 28, 38, 48).
+    pub third_molars: bool,
+    /// Teeth that are absent (the site stays edentulous).
+    pub missing: Vec<i32>,
+    /// Space (mm) at each anterior contact from canine to canine: positive spacing, negative crowding (overlap).
+    pub anterior_spacing_mm: f64,
+    /// Natural irregularity: standard deviation of small random rotations per tooth (degrees).
+    pub irregularity_deg: f64,
+    /// Individual tooth displacements (malocclusion) applied before anything else.
+    pub malocclusion: Vec<ToothMove>,
+    /// A crown preparation for clearance work.
+    pub prep: Option<PrepSpec>,
+    /// Implants with scan bodies (each site must be missing).
+    pub implants: Vec<ImplantSpec>,
+    /// Later time points (t1, t2, …) with known tooth movements.
+    pub time_series: Vec<StageSpec>,
+    /// Overjet (mm) of the upper incisors in front of the lower.
+    pub overjet_mm: f64,
+    /// Overbite (mm): vertical overlap of the incisors.
+    pub overbite_mm: f64,
+    /// Depth of the curve of Spee (mm).
+    pub spee_mm: f64,
+    /// Distance between the upper second molars' centres (mm).
+    pub arch_width_mm: f64,
+    /// Crown tessellation (vertices around, side rings, occlusal rings).
+    pub crown_around: usize,
+    /// Side rings of each crown.
+    pub crown_side: usize,
+    /// Occlusal rings of each crown.
+    pub crown_occlusal: usize,
+    /// Spacing of gingiva vertices (mm).
+    pub gingiva_spacing_mm: f64,
+}
+
+impl Default for PhantomSpec {
+    fn default() -> Self {
+        let r = CrownResolution::default();
+        Self {
+            seed: 1,
+            third_molars: false,
+            missing: Vec::new(),
+            anterior_spacing_mm: 0.0,
+            irregularity_deg: 1.5,
+            malocclusion: Vec::new(),
+            prep: None,
+            implants: Vec::new(),
+            time_series: Vec::new(),
+            overjet_mm: 2.5,
+            overbite_mm: 2.0,
+            spee_mm: 1.5,
+            arch_width_mm: 55.0,
+            crown_around: r.around,
+            crown_side: r.side,
+            crown_occlusal: r.occlusal,
+            gingiva_spacing_mm: 0.45,
+        }
+    }
+}
+
+impl PhantomSpec {
+    /// A coarse phantom for fast tests: the same anatomy with fewer triangles.
+    pub fn coarse(seed: u64) -> Self {
+        Self { seed, crown_around: 48, crown_side: 14, crown_occlusal: 9, gingiva_spacing_mm: 0.9, ..Self::default() }
+    }
+
+    /// The crown tessellation this spec asks for.
+    pub fn crown_resolution(&self) -> CrownResolution {
+        CrownResolution { around: self.crown_around, side: self.crown_side, occlusal: self.crown_occlusal }
+    }
+}

@@ -1,0 +1,3 @@
+//! Reports: pictures of meshes for people (and, later, JSON + self-contained HTML).
+
+pub mod render;
