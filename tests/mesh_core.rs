@@ -231,3 +231,17 @@ fn tolerance_weld_finds_every_pair_within_tolerance_in_any_direction() {
         assert_eq!(w.mesh.vertex_count(), expect, "gap {gap} × tolerance");
     }
 }
+
+#[test]
+fn surface_index_tells_inside_from_outside_and_casts_rays() {
+    use cusp::mesh::SurfaceIndex;
+    let s = Mesh::icosphere(5.0, 4);
+    let i = SurfaceIndex::new(&s).unwrap();
+    let (_, d, inside) = i.closest(&Point3::origin());
+    assert!(inside && (d - 5.0).abs() < 0.01, "{d} {inside}");
+    let (q, d, inside) = i.closest(&Point3::new(7.0, 0.0, 0.0));
+    assert!(!inside && (d - 2.0).abs() < 0.01 && (q.x - 5.0).abs() < 0.01);
+    let hit = i.ray(&Point3::new(-10.0, 0.0, 0.0), &Vector3::x(), 100.0).unwrap();
+    assert!((hit.distance - 5.0).abs() < 0.01 && hit.normal.x < -0.99);
+    assert!(i.ray(&Point3::new(-10.0, 6.0, 0.0), &Vector3::x(), 100.0).is_none());
+}

@@ -6,6 +6,7 @@
 
 mod atomic;
 mod error;
+pub mod frames;
 pub mod labels;
 pub mod obj;
 pub mod ply;

@@ -1,7 +1,7 @@
 //! Closest-point and ray queries on a triangle surface (parry3d's BVH), in millimetres.
 
 use super::Mesh;
-use nalgebra::{Isometry3, Point3, Vector3};
+use nalgebra::{Point3, Vector3};
 use parry3d_f64::query::{PointQuery, Ray, RayCast};
 use parry3d_f64::shape::{FeatureId, TriMesh, TriMeshFlags};
 
@@ -37,7 +37,8 @@ impl SurfaceIndex {
 
     /// Closest point on the surface to `p`, its distance (mm) and whether `p` is inside (closed meshes only).
     pub fn closest(&self, p: &Point3<f64>) -> (Point3<f64>, f64, bool) {
-        let proj = self.shape.project_point(&Isometry3::identity(), p, false);
+        // With pseudo-normals (built in `new`), this projection also tells inside from outside.
+        let (proj, _) = self.shape.project_local_point_and_get_feature(p);
         (proj.point, (proj.point - p).norm(), proj.is_inside)
     }
 

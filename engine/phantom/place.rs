@@ -477,7 +477,7 @@ fn interp(pts: &[(f64, f64)], s: f64) -> f64 {
 }
 
 /// Lowers or raises each lower tooth along z until it just touches the upper teeth (cusps into fossae).
-fn settle(lower: &mut JawDesign, upper: &JawDesign, gap: f64) {
+fn settle(lower: &mut JawDesign, upper: &JawDesign, gap: f64, keep: &[i32]) {
     let uppers: Vec<Mesh> = upper.teeth.iter().map(PlacedTooth::closed_mesh).collect();
     let mut all_p = Vec::new();
     let mut all_t = Vec::new();
@@ -487,12 +487,24 @@ fn settle(lower: &mut JawDesign, upper: &JawDesign, gap: f64) {
         all_t.extend(m.triangles().iter().map(|t| t.map(|v| v + base)));
     }
     let Some(index) = Mesh::new(all_p, all_t).ok().and_then(|m| SurfaceIndex::new(&m)) else { return };
-    for t in &mut lower.teeth {
+    for t in lower.teeth.iter_mut().filter(|t| !keep.contains(&t.fdi)) {
         let m = t.closed_mesh();
         let mut min_gap = f64::INFINITY;
+        // Lower vertices up to the upper teeth …
         for p in &m.positions()[..t.crown.open_vertices] {
             let start = p - Vector3::z() * 10.0;
             if let Some(hit) = index.ray(&start, &Vector3::z(), 40.0) {
+                min_gap = min_gap.min(hit.distance - 10.0);
+            }
+        }
+        // … and upper vertices down to this tooth, so neither surface pokes through the other between vertices.
+        let (Some(own), Some(bb)) = (SurfaceIndex::new(&m), m.bounding_box()) else { continue };
+        for p in uppers.iter().flat_map(|u| u.positions()) {
+            if p.x < bb.min.x || p.x > bb.max.x || p.y < bb.min.y || p.y > bb.max.y {
+                continue;
+            }
+            let start = p + Vector3::z() * 10.0;
+            if let Some(hit) = own.ray(&start, &-Vector3::z(), 40.0) {
                 min_gap = min_gap.min(hit.distance - 10.0);
             }
         }
@@ -618,14 +630,22 @@ impl Phantom {
         let mut lower = JawDesign::new(Jaw::Lower, spec, lower_curve, &scale, &mut rng);
         upper.fit_contacts(spec);
         lower.fit_contacts(spec);
-        settle(&mut lower, &upper, 0.02);
-        // Malocclusion: individual displacements after the arch is formed.
+        // Settling moves lower teeth vertically, which opens their contacts a little: fit and settle again.
+        settle(&mut lower, &upper, 0.02, &[]);
+        lower.fit_contacts(spec);
+        settle(&mut lower, &upper, 0.02, &[]);
+        // Malocclusion: individual displacements after the arch is formed; the lower teeth they would run
+        // into are settled again (a displaced tooth is never inside its antagonist).
         for design in [&mut upper, &mut lower] {
             for m in &spec.malocclusion {
                 if let Some(t) = design.teeth.iter_mut().find(|t| t.fdi == m.fdi) {
                     *t = t.moved(m);
                 }
             }
+        }
+        if !spec.malocclusion.is_empty() {
+            let displaced: Vec<i32> = spec.malocclusion.iter().map(|m| m.fdi).collect();
+            settle(&mut lower, &upper, 0.02, &displaced);
         }
         // Preparation: the crown is reduced in place.
         if let Some(p) = &spec.prep {

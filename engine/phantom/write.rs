@@ -4,7 +4,7 @@
 //! upper.ply, lower.ply                 jaw models (binary PLY, mm, patient frame; no labels inside)
 //! upper.labels.json, lower.labels.json Teeth3DS labels (FDI per vertex; scan bodies have instance ≥ 100)
 //! upper_t1.ply, …                      later time points, when the spec has a time series
-//! scan/upper/frames.json, frame_NNNN.depth   raw frames (with --scan): see scan/README in the docs of `scanner`
+//! scan/upper/frames.json, frame_NNNN.depth   raw frames (with --scan), format in `io::frames`
 //! truth/truth.json                     poses, contacts, implants, movements
 //! truth/crowns/NN.ply                  each tooth's closed crown at t0
 //! truth/scan_upper.json                true camera poses per frame
@@ -13,9 +13,9 @@
 
 use super::place::{JawModel, Phantom};
 use super::scanner::{ScanSession, ScannerSpec};
+use crate::io::frames::{self, Camera, FrameEntry, FramesDoc, PoseRecord};
 use crate::io::{self, IoError, Teeth3dsLabels, WriteOptions};
 use crate::mesh::Mesh;
-use nalgebra::Isometry3;
 use serde_json::json;
 use std::path::Path;
 
@@ -28,11 +28,6 @@ pub enum PhantomError {
     /// A file could not be written.
     #[error(transparent)]
     Io(#[from] IoError),
-}
-
-fn pose_json(p: &Isometry3<f64>) -> serde_json::Value {
-    let q = p.rotation;
-    json!({ "translation": [p.translation.x, p.translation.y, p.translation.z], "rotation_wxyz": [q.w, q.i, q.j, q.k] })
 }
 
 fn write_json(path: &Path, v: &impl serde::Serialize) -> Result<(), IoError> {
@@ -59,42 +54,38 @@ fn write_jaw(dir: &Path, name: &str, model: &JawModel, id: &str) -> Result<(), I
     labels.write(dir.join(format!("{name}.labels.json")))
 }
 
-/// Writes the raw frames of a scan session (depth images + intrinsics + odometry guesses) and, separately,
-/// the true poses.
+/// Writes the raw frames of a scan session (depth images, camera, odometry guesses) and, separately, the
+/// true poses.
 pub fn write_scan(dir: &Path, truth_file: &Path, session: &ScanSession) -> Result<(), IoError> {
     mkdir(dir)?;
     let s = &session.spec;
     let (px, py) = s.pixel_mm();
-    let mut frames = Vec::new();
+    let mut entries = Vec::new();
     for (k, f) in session.frames.iter().enumerate() {
-        let name = format!("frame_{k:04}.depth");
-        let mut bytes = Vec::with_capacity(16 + 4 * f.depth.len());
-        bytes.extend_from_slice(b"CUSPDEP1");
-        bytes.extend_from_slice(&(s.width_px as u32).to_le_bytes());
-        bytes.extend_from_slice(&(s.height_px as u32).to_le_bytes());
-        for d in &f.depth {
-            bytes.extend_from_slice(&d.to_le_bytes());
-        }
-        io::write_atomic(&dir.join(&name), &bytes)?;
-        frames.push(json!({ "file": name, "pass": f.pass, "odometry_guess": pose_json(&f.guess) }));
+        let file = format!("frame_{k:04}.depth");
+        io::write_atomic(&dir.join(&file), &frames::encode_depth(s.width_px, s.height_px, &f.depth))?;
+        entries.push(FrameEntry {
+            file,
+            pass: f.pass.to_string(),
+            odometry_guess: Some(PoseRecord::from_isometry(&f.guess)),
+        });
     }
-    let doc = json!({
-        "format": "cusp raw frames v1",
-        "jaw": session.jaw.as_str(),
-        "camera": {
-            "model": "telecentric",
-            "width_px": s.width_px, "height_px": s.height_px,
-            "pixel_mm": [px, py],
-            "window_mm": [s.window_width_mm, s.window_height_mm],
-            "near_mm": s.near_mm, "far_mm": s.far_mm,
-            "pixel_origin": "((col + 0.5) * pixel_mm[0] - window_mm[0] / 2, (row + 0.5) * pixel_mm[1] - window_mm[1] / 2, 0); ray along +z",
+    let doc = FramesDoc {
+        format: "cusp raw frames v1".into(),
+        jaw: Some(session.jaw),
+        camera: Camera {
+            model: "telecentric".into(),
+            width_px: s.width_px,
+            height_px: s.height_px,
+            pixel_mm: [px, py],
+            window_mm: [s.window_width_mm, s.window_height_mm],
+            near_mm: s.near_mm,
+            far_mm: s.far_mm,
         },
-        "depth_file": "8 bytes 'CUSPDEP1', u32 width, u32 height (little-endian), then width*height f32 little-endian depths in mm, row-major; NaN = no return",
-        "pose_convention": "patient_from_camera: translation (mm) and unit quaternion [w, x, y, z]",
-        "frames": frames,
-    });
+        frames: entries,
+    };
     write_json(&dir.join("frames.json"), &doc)?;
-    let truth: Vec<serde_json::Value> = session.frames.iter().map(|f| pose_json(&f.truth)).collect();
+    let truth: Vec<PoseRecord> = session.frames.iter().map(|f| PoseRecord::from_isometry(&f.truth)).collect();
     write_json(truth_file, &json!({ "jaw": session.jaw.as_str(), "patient_from_camera": truth }))
 }
 
