@@ -10,6 +10,19 @@
 //! ```
 //!
 //! Units: millimetres and radians. Frame: x to the patient's right, y anterior, z superior.
+//!
+//! ```
+//! use cusp::io::{encode_mesh, parse_mesh, Format, WriteOptions};
+//! use cusp::mesh::{Mesh, MeshInfo};
+//!
+//! // A 5 mm sphere, written as binary STL and read back: STL's separate corners are welded again.
+//! let sphere = Mesh::icosphere(5.0, 3);
+//! let bytes = encode_mesh(&sphere, Format::Stl, WriteOptions::default());
+//! let back = parse_mesh(&bytes, Format::Stl)?;
+//! let info = MeshInfo::of(&back);
+//! assert!(info.watertight && back.vertex_count() == sphere.vertex_count());
+//! # Ok::<(), cusp::io::ParseError>(())
+//! ```
 
 pub mod dentition;
 pub mod io;

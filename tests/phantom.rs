@@ -311,3 +311,32 @@ fn impossible_specs_are_refused() {
     .unwrap_err();
     assert!(e.contains("unknown scan body 'nope'"), "{e}");
 }
+
+#[test]
+fn crowding_and_spacing_give_the_asked_anterior_contacts() {
+    for spacing in [-0.5, 0.8] {
+        let p = Phantom::generate(&PhantomSpec {
+            anterior_spacing_mm: spacing,
+            irregularity_deg: 0.0,
+            ..PhantomSpec::coarse(5)
+        })
+        .unwrap();
+        for m in [&p.upper.mesh, &p.lower.mesh] {
+            let t = Topology::new(m);
+            assert!(
+                t.boundary_edges().is_empty() && t.non_manifold_edges().is_empty(),
+                "spacing {spacing}: model not closed"
+            );
+        }
+        for j in &p.truth.jaws {
+            for c in j
+                .proximal_contacts
+                .iter()
+                .filter(|c| c.a % 10 <= 3 && c.b % 10 <= 3 && !(c.a % 10 == 3 && c.b % 10 == 4))
+            {
+                // Lower anterior contacts can shift a little when the lower teeth are settled vertically.
+                assert!((c.distance - spacing).abs() < 0.1, "spacing {spacing}: {}–{} at {}", c.a, c.b, c.distance);
+            }
+        }
+    }
+}
