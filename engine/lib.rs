@@ -28,6 +28,7 @@ pub mod dentition;
 pub mod io;
 pub mod mesh;
 pub mod phantom;
+pub mod registration;
 pub mod report;
 
 pub use mesh::Mesh;
