@@ -25,10 +25,12 @@
 //! ```
 
 pub mod dentition;
+pub mod eval;
 pub mod io;
 pub mod mesh;
 pub mod phantom;
 pub mod registration;
 pub mod report;
+pub mod scan;
 
 pub use mesh::Mesh;

@@ -1,0 +1,3 @@
+//! Metrics against ground truth (phantom truth or reference annotations). Only evaluation reads truth.
+
+pub mod scan;

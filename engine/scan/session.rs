@@ -1,0 +1,274 @@
+//! A scanning session: each frame registered onto what has been scanned so far, then fused.
+//!
+//! `register_frame` follows the algorithm box of a LiDAR odometry (KISS-ICP), adapted to a small
+//! telecentric head: preprocess → predict → local map → coarse-to-fine point-to-plane ICP → gate → update.
+
+use super::tsdf::Tsdf;
+use crate::io::frames::Camera;
+use crate::registration::{icp, IcpOptions, Kernel, Method, Target};
+use nalgebra::{Isometry3, Point3, Vector3};
+use rustc_hash::FxHashMap;
+
+/// Settings of a scanning session (defaults suit a 15 × 12 mm head at ~0.1 mm pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanOptions {
+    /// TSDF voxel edge (mm).
+    pub voxel_mm: f64,
+    /// TSDF truncation (mm).
+    pub truncation_mm: f64,
+    /// One model point is kept per map cell of this size (mm).
+    pub map_cell_mm: f64,
+    /// Every n-th pixel (in both directions) of a frame takes part in registration.
+    pub source_stride: usize,
+    /// Model points within this distance (mm) of the predicted view centre form the local map.
+    pub local_radius_mm: f64,
+    /// Distance (mm) from the window to the view centre used for the local map.
+    pub view_depth_mm: f64,
+    /// A frame whose inlier fraction is below this is skipped (too little overlap or a jump).
+    pub min_inlier_fraction: f64,
+    /// A frame whose RMS (mm) is above this is skipped.
+    pub max_rms_mm: f64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            voxel_mm: 0.1,
+            truncation_mm: 0.4,
+            map_cell_mm: 0.2,
+            source_stride: 3,
+            local_radius_mm: 16.0,
+            view_depth_mm: 10.0,
+            min_inlier_fraction: 0.5,
+            max_rms_mm: 0.05,
+        }
+    }
+}
+
+/// What happened to one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameStatus {
+    /// The first frame: it defines the model frame.
+    First,
+    /// Registered and fused.
+    Registered,
+    /// Not registered (and not fused), with the reason.
+    Skipped(String),
+}
+
+/// Registration outcome of one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameReport {
+    /// Index of the frame in the session.
+    pub index: usize,
+    /// What happened.
+    pub status: FrameStatus,
+    /// model_from_camera, when registered.
+    pub pose: Option<Isometry3<f64>>,
+    /// RMS point-to-plane residual (mm) of the final alignment.
+    pub rms_mm: f64,
+    /// Fraction of the frame's points that fit the model.
+    pub inlier_fraction: f64,
+}
+
+/// Model points (model frame, mm) with normals, one per map cell, and a coarse grid for local queries.
+#[derive(Default)]
+struct PointMap {
+    cell: f64,
+    seen: FxHashMap<[i32; 3], u32>,
+    points: Vec<Point3<f64>>,
+    normals: Vec<Vector3<f64>>,
+    coarse: FxHashMap<[i32; 3], Vec<u32>>,
+}
+
+const COARSE_MM: f64 = 2.0;
+
+impl PointMap {
+    fn insert(&mut self, p: Point3<f64>, n: Vector3<f64>) {
+        let key = [p.x, p.y, p.z].map(|c| (c / self.cell).floor() as i32);
+        if self.seen.contains_key(&key) {
+            return;
+        }
+        let id = self.points.len() as u32;
+        self.seen.insert(key, id);
+        self.points.push(p);
+        self.normals.push(n);
+        self.coarse.entry([p.x, p.y, p.z].map(|c| (c / COARSE_MM).floor() as i32)).or_default().push(id);
+    }
+
+    fn local(&self, centre: &Point3<f64>, radius: f64) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
+        let lo = [centre.x, centre.y, centre.z].map(|c| ((c - radius) / COARSE_MM).floor() as i32);
+        let hi = [centre.x, centre.y, centre.z].map(|c| ((c + radius) / COARSE_MM).floor() as i32);
+        let (mut p, mut n) = (Vec::new(), Vec::new());
+        for x in lo[0]..=hi[0] {
+            for y in lo[1]..=hi[1] {
+                for z in lo[2]..=hi[2] {
+                    for &i in self.coarse.get(&[x, y, z]).map(Vec::as_slice).unwrap_or(&[]) {
+                        let q = self.points[i as usize];
+                        if (q - centre).norm_squared() <= radius * radius {
+                            p.push(q);
+                            n.push(self.normals[i as usize]);
+                        }
+                    }
+                }
+            }
+        }
+        (p, n)
+    }
+}
+
+/// Camera-frame points of a depth image with normals from the image grid, every `stride`-th pixel.
+pub fn frame_points(camera: &Camera, depth: &[f32], stride: usize) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
+    let (w, h) = (camera.width_px, camera.height_px);
+    let at = |c: usize, r: usize| -> Option<Point3<f64>> {
+        let d = depth[r * w + c];
+        d.is_finite().then(|| {
+            Point3::new(
+                (c as f64 + 0.5) * camera.pixel_mm[0] - camera.window_mm[0] / 2.0,
+                (r as f64 + 0.5) * camera.pixel_mm[1] - camera.window_mm[1] / 2.0,
+                f64::from(d),
+            )
+        })
+    };
+    let (mut pts, mut nrm) = (Vec::new(), Vec::new());
+    let s = stride.max(1);
+    for r in (1..h.saturating_sub(1)).step_by(s) {
+        for c in (1..w.saturating_sub(1)).step_by(s) {
+            let (Some(p), Some(l), Some(rt), Some(u), Some(d)) =
+                (at(c, r), at(c - 1, r), at(c + 1, r), at(c, r - 1), at(c, r + 1))
+            else {
+                continue;
+            };
+            // Neighbours across a depth jump belong to another surface.
+            if [l, rt, u, d].iter().any(|q| (q.z - p.z).abs() > 0.5) {
+                continue;
+            }
+            let Some(n) = (rt - l).cross(&(d - u)).try_normalize(1e-12) else { continue };
+            pts.push(p);
+            nrm.push(if n.z > 0.0 { -n } else { n });
+        }
+    }
+    (pts, nrm)
+}
+
+/// A scanning session in progress.
+pub struct ScanSession {
+    camera: Camera,
+    opts: ScanOptions,
+    /// The fused volume (model frame).
+    pub volume: Tsdf,
+    map: PointMap,
+    /// Per frame: model_from_camera if registered.
+    pub poses: Vec<Option<Isometry3<f64>>>,
+    last: Option<(Isometry3<f64>, Option<Isometry3<f64>>)>,
+    velocity: Isometry3<f64>,
+}
+
+impl std::fmt::Debug for ScanSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanSession")
+            .field("frames", &self.poses.len())
+            .field("model_points", &self.map.points.len())
+            .finish()
+    }
+}
+
+impl ScanSession {
+    /// A new, empty session for a camera.
+    pub fn new(camera: Camera, opts: ScanOptions) -> Self {
+        let volume = Tsdf::new(opts.voxel_mm, opts.truncation_mm);
+        let map = PointMap { cell: opts.map_cell_mm, ..PointMap::default() };
+        Self { camera, opts, volume, map, poses: Vec::new(), last: None, velocity: Isometry3::identity() }
+    }
+
+    /// Registers one frame onto the model and fuses it; `guess` is the device odometry (model frame), if any.
+    pub fn register_frame(&mut self, depth: &[f32], guess: Option<&Isometry3<f64>>) -> FrameReport {
+        let index = self.poses.len();
+        // 1. Preprocess: points with normals, every stride-th pixel.
+        let (src, src_n) = frame_points(&self.camera, depth, self.opts.source_stride);
+        let Some((last_pose, last_guess)) = self.last else {
+            // The first frame defines the model frame (or the odometry's, when the device gives one).
+            let pose = guess.copied().unwrap_or_else(Isometry3::identity);
+            self.accept(depth, &src, &src_n, pose, guess.copied());
+            return FrameReport {
+                index,
+                status: FrameStatus::First,
+                pose: Some(pose),
+                rms_mm: 0.0,
+                inlier_fraction: 1.0,
+            };
+        };
+        if src.len() < 50 {
+            return self.skip(index, format!("only {} valid points", src.len()));
+        }
+        // 2. Predict: relative odometry since the last registered frame, else constant velocity.
+        let predicted = match (guess, last_guess) {
+            (Some(g), Some(lg)) => last_pose * (lg.inverse() * g),
+            _ => last_pose * self.velocity,
+        };
+        // 3. Local map around where the frame should look.
+        let centre = predicted * Point3::new(0.0, 0.0, self.opts.view_depth_mm);
+        let (mp, mn) = self.map.local(&centre, self.opts.local_radius_mm);
+        if mp.len() < 100 {
+            return self.skip(index, "no model surface near the predicted view".into());
+        }
+        let target = Target::new(mp, Some(mn));
+        // 4. Coarse to fine: wide gate with a soft kernel, then tight gates with Tukey.
+        let mut pose = predicted;
+        let mut result = None;
+        for (gate, kernel) in [(2.0, Kernel::Huber(0.1)), (0.6, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
+            let o = IcpOptions {
+                method: Method::PointToPlane,
+                kernel,
+                max_distance_mm: gate,
+                max_iterations: 30,
+                trim_fraction: 0.05,
+                ..IcpOptions::default()
+            };
+            let r = icp(&src, &target, &pose, &o);
+            pose = r.target_from_source;
+            result = Some(r);
+        }
+        let r = result.expect("three stages ran");
+        // 5. Gate: a frame that does not fit is reported and skipped; the next one tries again.
+        if r.inlier_fraction < self.opts.min_inlier_fraction || r.rms_mm > self.opts.max_rms_mm {
+            let mut rep =
+                self.skip(index, format!("poor fit: inlier fraction {:.2}, RMS {:.3} mm", r.inlier_fraction, r.rms_mm));
+            rep.rms_mm = r.rms_mm;
+            rep.inlier_fraction = r.inlier_fraction;
+            return rep;
+        }
+        // 6. Update: velocity, map, volume.
+        self.velocity = last_pose.inverse() * pose;
+        self.accept(depth, &src, &src_n, pose, guess.copied());
+        FrameReport {
+            index,
+            status: FrameStatus::Registered,
+            pose: Some(pose),
+            rms_mm: r.rms_mm,
+            inlier_fraction: r.inlier_fraction,
+        }
+    }
+
+    fn accept(
+        &mut self,
+        depth: &[f32],
+        src: &[Point3<f64>],
+        src_n: &[Vector3<f64>],
+        pose: Isometry3<f64>,
+        guess: Option<Isometry3<f64>>,
+    ) {
+        for (p, n) in src.iter().zip(src_n) {
+            self.map.insert(pose * p, pose.rotation * n);
+        }
+        self.volume.integrate(&self.camera, depth, &pose);
+        self.poses.push(Some(pose));
+        self.last = Some((pose, guess));
+    }
+
+    fn skip(&mut self, index: usize, reason: String) -> FrameReport {
+        self.poses.push(None);
+        self.velocity = Isometry3::identity();
+        FrameReport { index, status: FrameStatus::Skipped(reason), pose: None, rms_mm: f64::NAN, inlier_fraction: 0.0 }
+    }
+}
