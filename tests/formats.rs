@@ -367,7 +367,12 @@ fn random_meshes_round_trip_in_every_format() {
     for case in 0..40 {
         let nv = rng.random_range(3..300);
         let scale = [1e-3, 1.0, 50.0, 1e4][case % 4];
-        let p: Vec<Point3<f64>> = (0..nv).map(|_| Point3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)) * scale).collect();
+        let p: Vec<Point3<f64>> = (0..nv)
+            .map(|_| {
+                Point3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0))
+                    * scale
+            })
+            .collect();
         let nf = rng.random_range(1..400);
         let t: Vec<[u32; 3]> = (0..nf)
             .map(|_| {
@@ -389,7 +394,8 @@ fn random_meshes_round_trip_in_every_format() {
         }
         for format in [Format::Ply, Format::Obj, Format::Vtk, Format::Vtp, Format::Stl] {
             for ascii in [false, true] {
-                let back = parse_mesh(&encode_mesh(&m, format, WriteOptions { ascii }), format).unwrap_or_else(|e| panic!("case {case} {format:?}: {e}"));
+                let back = parse_mesh(&encode_mesh(&m, format, WriteOptions { ascii }), format)
+                    .unwrap_or_else(|e| panic!("case {case} {format:?}: {e}"));
                 let tol = if matches!(format, Format::Ply | Format::Stl) { 1e-6 * scale } else { 0.0 };
                 assert_same_surface(&m, &back, tol);
                 let (c, _, l) = format.keeps();

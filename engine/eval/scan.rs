@@ -52,3 +52,62 @@ pub fn trueness(scan: &Mesh, truth: &Mesh, initial: &Isometry3<f64>) -> Trueness
         truth_from_scan: fit,
     }
 }
+
+/// A cross-arch distance measured on the scan against the truth (µm).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchDistance {
+    /// Names of the two landmarks (e.g. "36", "46").
+    pub between: (String, String),
+    /// True distance (mm).
+    pub true_mm: f64,
+    /// Distance on the scan (mm).
+    pub scan_mm: f64,
+    /// scan − true (µm).
+    pub error_um: f64,
+}
+
+/// Full-arch distortion: for each landmark tooth (a true point and the true crown surface), the scan's patch
+/// around it is best-fitted locally onto that crown; the landmark's place on the scan is the inverse of that
+/// local fit. Distances between landmark pairs on the scan are compared with the true distances.
+/// `truth_from_scan` is the global best fit (from [`trueness`]).
+pub fn arch_distances(
+    scan: &Mesh,
+    truth_from_scan: &Isometry3<f64>,
+    landmarks: &[(String, nalgebra::Point3<f64>, Mesh)],
+    pairs: &[(usize, usize)],
+) -> Vec<ArchDistance> {
+    let aligned: Vec<nalgebra::Point3<f64>> = scan.positions().iter().map(|p| truth_from_scan * p).collect();
+    let located: Vec<Option<nalgebra::Point3<f64>>> = landmarks
+        .iter()
+        .map(|(_, l, crown)| {
+            let patch: Vec<_> = aligned.iter().filter(|p| (*p - l).norm() < 7.0).copied().collect();
+            if patch.len() < 200 {
+                return None;
+            }
+            let s = crown.sample_surface(20_000, 3);
+            let target = Target::new(s.iter().map(|x| x.point).collect(), Some(s.iter().map(|x| x.normal).collect()));
+            let o = IcpOptions {
+                kernel: Kernel::Tukey(0.1),
+                max_distance_mm: 0.5,
+                max_iterations: 60,
+                ..IcpOptions::default()
+            };
+            let local = icp(&patch, &target, &Isometry3::identity(), &o);
+            (local.inlier_fraction > 0.3).then(|| local.target_from_source.inverse() * l)
+        })
+        .collect();
+    pairs
+        .iter()
+        .filter_map(|&(a, b)| {
+            let (sa, sb) = (located[a]?, located[b]?);
+            let true_mm = (landmarks[a].1 - landmarks[b].1).norm();
+            let scan_mm = (sa - sb).norm();
+            Some(ArchDistance {
+                between: (landmarks[a].0.clone(), landmarks[b].0.clone()),
+                true_mm,
+                scan_mm,
+                error_um: (scan_mm - true_mm) * 1000.0,
+            })
+        })
+        .collect()
+}

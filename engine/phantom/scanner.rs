@@ -139,7 +139,8 @@ fn look_at(target: Point3<f64>, dir: Vector3<f64>, across: Vector3<f64>, standof
 }
 
 /// Camera poses of a clinician's full-arch sweep: occlusal left→right, buccal right→left, lingual left→right,
-/// then the anterior palate for an upper jaw. `level` is the patient z of the occlusal surface at arc length s.
+/// then the anterior palate for an upper jaw, with the wand turned smoothly between passes (no jumps).
+/// `level` is the patient z of the occlusal surface at arc length s.
 pub fn scan_path(
     spec: &ScannerSpec,
     jaw: Jaw,
@@ -150,39 +151,65 @@ pub fn scan_path(
     let occl = if jaw == Jaw::Upper { -Vector3::z() } else { Vector3::z() };
     let n = ((s_range.1 - s_range.0) / spec.step_mm).ceil().max(1.0) as usize;
     let along: Vec<f64> = (0..=n).map(|i| s_range.0 + (s_range.1 - s_range.0) * i as f64 / n as f64).collect();
-    let mut poses = Vec::new();
+    let mut passes: Vec<Vec<(Isometry3<f64>, &'static str)>> = Vec::new();
     let at = |s: f64, inward: f64, depth: f64| {
         let p = curve.point(s) - curve.outward(s) * inward;
         Point3::new(p.x, p.y, level(s)) - occl * depth
     };
-    for &s in &along {
-        let t = curve.tangent(s);
-        poses.push((look_at(at(s, 0.0, 2.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "occlusal"));
-    }
+    passes.push(
+        along
+            .iter()
+            .map(|&s| {
+                let t = curve.tangent(s);
+                (look_at(at(s, 0.0, 2.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "occlusal")
+            })
+            .collect(),
+    );
     let tilt = 35f64.to_radians();
     for (pass, sign) in [("buccal", 1.0), ("lingual", -1.0)] {
         let order: Vec<f64> = if sign > 0.0 { along.iter().rev().copied().collect() } else { along.clone() };
-        for s in order {
-            let t = curve.tangent(s);
-            let out = curve.outward(s);
-            let side = Vector3::new(out.x, out.y, 0.0) * sign;
-            let dir = -(side * tilt.cos() + occl * tilt.sin());
-            poses.push((look_at(at(s, 0.0, 4.0), dir, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm + 2.0), pass));
-        }
+        passes.push(
+            order
+                .into_iter()
+                .map(|s| {
+                    let t = curve.tangent(s);
+                    let out = curve.outward(s);
+                    let side = Vector3::new(out.x, out.y, 0.0) * sign;
+                    let dir = -(side * tilt.cos() + occl * tilt.sin());
+                    (look_at(at(s, 0.0, 4.0), dir, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm + 2.0), pass)
+                })
+                .collect(),
+        );
     }
     if jaw == Jaw::Upper {
         // Anterior palate (rugae): two rows behind the incisors.
         for inward in [9.0, 15.0] {
             let m = ((40.0 / spec.step_mm).ceil() as usize).max(1);
-            for i in 0..=m {
-                let s = -20.0 + 40.0 * i as f64 / m as f64;
-                let t = curve.tangent(s);
-                poses.push((
-                    look_at(at(s, inward, -8.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm),
-                    "palate",
-                ));
+            passes.push(
+                (0..=m)
+                    .map(|i| {
+                        let s = -20.0 + 40.0 * i as f64 / m as f64;
+                        let t = curve.tangent(s);
+                        (look_at(at(s, inward, -8.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "palate")
+                    })
+                    .collect(),
+            );
+        }
+    }
+    // Join the passes with the wand's turn from the end of one to the start of the next (≤ 4° and ≤ one step
+    // per frame), as a clinician rolls the head without lifting it.
+    let mut poses: Vec<(Isometry3<f64>, &'static str)> = Vec::new();
+    for pass in passes {
+        if let (Some(&(from, _)), Some(&(to, _))) = (poses.last(), pass.first()) {
+            let angle = from.rotation.angle_to(&to.rotation).to_degrees();
+            let dist = (to.translation.vector - from.translation.vector).norm();
+            let k = ((angle / 4.0).max(dist / spec.step_mm)).ceil() as usize;
+            for i in 1..k {
+                let t = i as f64 / k as f64;
+                poses.push((from.lerp_slerp(&to, t), "transition"));
             }
         }
+        poses.extend(pass);
     }
     poses
 }

@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub min_inlier_fraction: f64,
     /// A frame whose RMS (mm) is above this is skipped.
     pub max_rms_mm: f64,
+    /// A frame found again after a failure (relocalised) needs at least this inlier fraction.
+    pub relocalise_inlier_fraction: f64,
 }
 
 impl Default for ScanOptions {
@@ -41,6 +43,7 @@ impl Default for ScanOptions {
             view_depth_mm: 10.0,
             min_inlier_fraction: 0.5,
             max_rms_mm: 0.05,
+            relocalise_inlier_fraction: 0.85,
         }
     }
 }
@@ -201,37 +204,37 @@ impl ScanSession {
         if src.len() < 50 {
             return self.skip(index, format!("only {} valid points", src.len()));
         }
-        // 2. Predict: relative odometry since the last registered frame, else constant velocity.
-        let predicted = match (guess, last_guess) {
-            (Some(g), Some(lg)) => last_pose * (lg.inverse() * g),
-            _ => last_pose * self.velocity,
+        // 2. Predict: relative odometry since the last registered frame, constant velocity, standing still.
+        let mut candidates = vec![last_pose * self.velocity, last_pose];
+        if let (Some(g), Some(lg)) = (guess, last_guess) {
+            candidates.insert(0, last_pose * (lg.inverse() * g));
+        }
+        // 3–4. Local map around each prediction, coarse-to-fine point-to-plane ICP; keep the best fit.
+        let mut best = self.align(&src, &candidates);
+        let fits = |r: &Option<crate::registration::IcpResult>, o: &ScanOptions| {
+            r.as_ref().is_some_and(|r| r.inlier_fraction >= o.min_inlier_fraction && r.rms_mm <= o.max_rms_mm)
         };
-        // 3. Local map around where the frame should look.
-        let centre = predicted * Point3::new(0.0, 0.0, self.opts.view_depth_mm);
-        let (mp, mn) = self.map.local(&centre, self.opts.local_radius_mm);
-        if mp.len() < 100 {
-            return self.skip(index, "no model surface near the predicted view".into());
+        if !fits(&best, &self.opts) {
+            // Relocalise: the wand may be back over surface scanned earlier; try poses seen before.
+            let seen: Vec<Isometry3<f64>> = self.poses.iter().flatten().copied().collect();
+            let step = seen.len().div_ceil(40).max(1);
+            let mut again: Vec<Isometry3<f64>> = seen.into_iter().rev().step_by(step).collect();
+            if let Some(g) = guess {
+                again.insert(0, *g);
+            }
+            // A relocalised fit must be clearly right: arches are nearly mirror-symmetric, so a weak match on the
+            // wrong side would corrupt the model for good.
+            let second = self.align(&src, &again).filter(|r| r.inlier_fraction >= self.opts.relocalise_inlier_fraction);
+            if second.as_ref().map_or(0.0, |r| r.inlier_fraction) > best.as_ref().map_or(0.0, |r| r.inlier_fraction) {
+                best = second;
+            }
         }
-        let target = Target::new(mp, Some(mn));
-        // 4. Coarse to fine: wide gate with a soft kernel, then tight gates with Tukey.
-        let mut pose = predicted;
-        let mut result = None;
-        for (gate, kernel) in [(2.0, Kernel::Huber(0.1)), (0.6, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
-            let o = IcpOptions {
-                method: Method::PointToPlane,
-                kernel,
-                max_distance_mm: gate,
-                max_iterations: 30,
-                trim_fraction: 0.05,
-                ..IcpOptions::default()
-            };
-            let r = icp(&src, &target, &pose, &o);
-            pose = r.target_from_source;
-            result = Some(r);
-        }
-        let r = result.expect("three stages ran");
+        let Some(r) = best else {
+            return self.skip(index, "no model surface near any predicted view".into());
+        };
+        let pose = r.target_from_source;
         // 5. Gate: a frame that does not fit is reported and skipped; the next one tries again.
-        if r.inlier_fraction < self.opts.min_inlier_fraction || r.rms_mm > self.opts.max_rms_mm {
+        if !fits(&Some(r), &self.opts) {
             let mut rep =
                 self.skip(index, format!("poor fit: inlier fraction {:.2}, RMS {:.3} mm", r.inlier_fraction, r.rms_mm));
             rep.rms_mm = r.rms_mm;
@@ -248,6 +251,49 @@ impl ScanSession {
             rms_mm: r.rms_mm,
             inlier_fraction: r.inlier_fraction,
         }
+    }
+
+    /// Coarse alignment from each candidate pose (on a subsample), then fine alignment from the best one.
+    fn align(&self, src: &[Point3<f64>], candidates: &[Isometry3<f64>]) -> Option<crate::registration::IcpResult> {
+        let target_at = |pose: &Isometry3<f64>| {
+            let centre = pose * Point3::new(0.0, 0.0, self.opts.view_depth_mm);
+            let (mp, mn) = self.map.local(&centre, self.opts.local_radius_mm);
+            (mp.len() >= 100).then(|| Target::new(mp, Some(mn)))
+        };
+        let coarse_src: Vec<Point3<f64>> = src.iter().step_by(3).copied().collect();
+        let coarse = IcpOptions {
+            method: Method::PointToPlane,
+            kernel: Kernel::Huber(0.2),
+            max_distance_mm: 3.0,
+            max_iterations: 20,
+            inlier_mm: 0.2,
+            ..IcpOptions::default()
+        };
+        let mut start: Option<(f64, Isometry3<f64>)> = None;
+        for c in candidates {
+            let Some(target) = target_at(c) else { continue };
+            let r = icp(&coarse_src, &target, c, &coarse);
+            if start.is_none_or(|(f, _)| r.inlier_fraction > f) {
+                start = Some((r.inlier_fraction, r.target_from_source));
+            }
+        }
+        let (_, mut pose) = start?;
+        let target = target_at(&pose)?;
+        let mut result = None;
+        for (gate, kernel) in [(1.0, Kernel::Huber(0.1)), (0.5, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
+            let o = IcpOptions {
+                method: Method::PointToPlane,
+                kernel,
+                max_distance_mm: gate,
+                max_iterations: 30,
+                trim_fraction: 0.05,
+                ..IcpOptions::default()
+            };
+            let r = icp(src, &target, &pose, &o);
+            pose = r.target_from_source;
+            result = Some(r);
+        }
+        result
     }
 
     fn accept(
