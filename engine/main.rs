@@ -85,6 +85,41 @@ enum Command {
         #[arg(long)]
         coarse: bool,
     },
+    /// Register raw scanner frames and fuse them into one surface (frames.json + depth files, see README).
+    ///
+    /// Writes the mesh and, beside it, <name>.fuse.json with every frame's fit. Example:
+    /// cusp fuse phantom1/scan/lower --out lower_scan.ply
+    Fuse {
+        /// Folder with frames.json and the depth files.
+        frames: PathBuf,
+        /// Output mesh (.ply, .stl, .obj, .vtk, .vtp).
+        #[arg(long)]
+        out: PathBuf,
+        /// TSDF voxel size (mm).
+        #[arg(long, default_value_t = 0.1)]
+        voxel: f64,
+        /// Ignore the device odometry in frames.json.
+        #[arg(long)]
+        no_odometry: bool,
+    },
+    /// Compare results with ground truth or a reference.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Trueness of a scan against a reference surface (e.g. the phantom's jaw model): RMS, 95th percentile
+    /// and largest distance after a best fit, in µm.
+    Scan {
+        /// The scan to measure.
+        scan: PathBuf,
+        /// The reference (true) surface.
+        reference: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The [phantom] and [scanner] tables of a phantom spec file.
@@ -199,6 +234,60 @@ fn run(cli: Cli) -> Result<()> {
                 phantom.lower.mesh.face_count(),
                 if scanner.is_some() { ", raw frames in scan/" } else { "" }
             );
+        }
+        Command::Fuse { frames, out, voxel, no_odometry } => {
+            anyhow::ensure!(
+                voxel.is_finite() && (0.01..=1.0).contains(&voxel),
+                "--voxel must be between 0.01 and 1 mm, got {voxel}"
+            );
+            let raw = io::frames::read_raw_scan(&frames)?;
+            let opts = cusp::scan::ScanOptions { voxel_mm: voxel, truncation_mm: 4.0 * voxel, ..Default::default() };
+            let mut session = cusp::scan::ScanSession::new(raw.doc.camera.clone(), opts);
+            let bar = indicatif::ProgressBar::new(raw.frames.len() as u64);
+            let mut reports = Vec::new();
+            let started = std::time::Instant::now();
+            for f in &raw.frames {
+                let guess = if no_odometry { None } else { f.entry.odometry_guess.map(|g| g.to_isometry()) };
+                let r = session.register_frame(&f.depth, guess.as_ref());
+                reports.push(serde_json::json!({
+                    "file": f.entry.file,
+                    "status": match &r.status { cusp::scan::FrameStatus::Skipped(why) => format!("skipped: {why}"), s => format!("{s:?}").to_lowercase() },
+                    "rms_mm": if r.rms_mm.is_finite() { Some(r.rms_mm) } else { None },
+                    "inlier_fraction": r.inlier_fraction,
+                }));
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+            let mesh = cusp::scan::surface_nets::extract(&session.volume, 2.0, 500);
+            anyhow::ensure!(!mesh.is_empty(), "no surface could be fused from {}", frames.display());
+            io::write_mesh(&out, &mesh, WriteOptions::default())?;
+            let skipped =
+                reports.iter().filter(|r| r["status"].as_str().is_some_and(|s| s.starts_with("skipped"))).count();
+            let report = serde_json::json!({ "frames": reports.len(), "skipped": skipped, "voxel_mm": voxel, "triangles": mesh.face_count(), "per_frame": reports });
+            let report_path = out.with_extension("fuse.json");
+            io::write_atomic(&report_path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+            eprintln!(
+                "fused {} frames ({skipped} skipped) in {:.1} s into {} ({} triangles); per-frame fits in {}",
+                reports.len(),
+                started.elapsed().as_secs_f64(),
+                out.display(),
+                mesh.face_count(),
+                report_path.display()
+            );
+        }
+        Command::Eval(EvalCommand::Scan { scan, reference, json }) => {
+            let s = io::read_mesh(&scan)?;
+            let r = io::read_mesh(&reference)?;
+            let t = cusp::eval::scan::trueness(&s, &r, &nalgebra::Isometry3::identity());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&t)?);
+            } else {
+                println!("trueness of {} against {}", scan.display(), reference.display());
+                println!("RMS                 {:.1} µm", t.rms_um);
+                println!("95th percentile     {:.1} µm", t.p95_um);
+                println!("largest             {:.1} µm", t.max_um);
+                println!("vertices measured   {}", t.vertices);
+            }
         }
     }
     Ok(())

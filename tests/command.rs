@@ -55,3 +55,36 @@ fn errors_exit_non_zero_with_the_cause() {
     let o = cusp(&["--help".as_ref()]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("convert"));
 }
+
+#[test]
+fn phantom_fuse_and_eval_scan_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(&spec, "[phantom]\nseed = 5\ncrown_around = 48\ncrown_side = 14\ncrown_occlusal = 9\ngingiva_spacing_mm = 0.9\n\n[scanner]\nwidth_px = 80\nheight_px = 64\nstep_mm = 2.0\n").unwrap();
+    let out = dir.path().join("p");
+    let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fused = dir.path().join("lower_scan.ply");
+    let o = cusp(&["fuse".as_ref(), out.join("scan/lower").as_os_str(), "--out".as_ref(), fused.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("lower_scan.fuse.json")).unwrap()).unwrap();
+    assert_eq!(report["skipped"], 0);
+    let o = cusp(&[
+        "eval".as_ref(),
+        "scan".as_ref(),
+        fused.as_os_str(),
+        out.join("lower.ply").as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rms = t["rms_um"].as_f64().unwrap();
+    assert!(rms < 20.0, "trueness RMS {rms} µm");
+    // A spec key that does not exist is refused, by name.
+    std::fs::write(&spec, "[phantom]\nseeed = 5\n").unwrap();
+    let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("seeed") && e.contains("spec.toml"), "{e}");
+}

@@ -304,7 +304,15 @@ impl ScanSession {
         pose: Isometry3<f64>,
         guess: Option<Isometry3<f64>>,
     ) {
-        for (p, n) in src.iter().zip(src_n) {
+        // The map takes every pixel (one point per map cell), whatever stride registration used.
+        let dense;
+        let (pts, nrm) = if self.opts.source_stride > 1 {
+            dense = frame_points(&self.camera, depth, 1);
+            (&dense.0[..], &dense.1[..])
+        } else {
+            (src, src_n)
+        };
+        for (p, n) in pts.iter().zip(nrm) {
             self.map.insert(pose * p, pose.rotation * n);
         }
         self.volume.integrate(&self.camera, depth, &pose);
