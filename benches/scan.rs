@@ -2,7 +2,6 @@
 //! registered frame to model and fused into the TSDF; then surface extraction.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use cusp::io::frames::Camera;
 use cusp::phantom::scanner::ScannerSpec;
 use cusp::phantom::{Phantom, PhantomSpec};
 use cusp::scan::{surface_nets, ScanOptions, ScanSession};
@@ -12,16 +11,7 @@ fn scan(c: &mut Criterion) {
     let p = Phantom::generate(&spec).expect("valid");
     let s = ScannerSpec { step_mm: if cfg!(debug_assertions) { 6.0 } else { 1.5 }, ..ScannerSpec::default() };
     let frames = p.lower.scan(&s);
-    let (px, py) = s.pixel_mm();
-    let camera = Camera {
-        model: "telecentric".into(),
-        width_px: s.width_px,
-        height_px: s.height_px,
-        pixel_mm: [px, py],
-        window_mm: [s.window_width_mm, s.window_height_mm],
-        near_mm: s.near_mm,
-        far_mm: s.far_mm,
-    };
+    let camera = s.camera();
     let run = || {
         let mut session = ScanSession::new(camera.clone(), ScanOptions::default());
         for f in &frames.frames {
@@ -32,10 +22,14 @@ fn scan(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan");
     g.sample_size(10);
     g.throughput(Throughput::Elements(frames.frames.len() as u64));
-    g.bench_function(format!("register_and_fuse_{}_frames_{}x{}", frames.frames.len(), s.width_px, s.height_px), |b| b.iter(run));
+    g.bench_function(format!("register_and_fuse_{}_frames_{}x{}", frames.frames.len(), s.width_px, s.height_px), |b| {
+        b.iter(run)
+    });
     let session = run();
     g.throughput(Throughput::Elements(1));
-    g.bench_function(format!("extract_{}_blocks", session.volume.blocks.len()), |b| b.iter(|| surface_nets::extract(&session.volume, 2.0, 500)));
+    g.bench_function(format!("extract_{}_blocks", session.volume.blocks.len()), |b| {
+        b.iter(|| surface_nets::extract(&session.volume, 2.0, 500))
+    });
     g.finish();
 }
 

@@ -1,31 +1,17 @@
 //! Fusion and extraction alone (frames placed at their true poses): how close the fused surface is to the
 //! true one. Registration is tested elsewhere; here truth stands in for it, as evaluation code may.
 
-use cusp::io::frames::Camera;
 use cusp::mesh::{SurfaceIndex, Topology};
 use cusp::phantom::scanner::ScannerSpec;
 use cusp::phantom::{Phantom, PhantomSpec};
 use cusp::scan::{surface_nets, Tsdf};
-
-fn camera(s: &ScannerSpec) -> Camera {
-    let (px, py) = s.pixel_mm();
-    Camera {
-        model: "telecentric".into(),
-        width_px: s.width_px,
-        height_px: s.height_px,
-        pixel_mm: [px, py],
-        window_mm: [s.window_width_mm, s.window_height_mm],
-        near_mm: s.near_mm,
-        far_mm: s.far_mm,
-    }
-}
 
 #[test]
 fn fused_surface_at_true_poses_is_within_microns_of_the_truth() {
     let p = Phantom::generate(&PhantomSpec::coarse(2)).unwrap();
     let spec = ScannerSpec { step_mm: 2.0, ..ScannerSpec::default() };
     let session = p.lower.scan(&spec);
-    let cam = camera(&spec);
+    let cam = spec.camera();
     let mut tsdf = Tsdf::new(0.1, 0.4);
     let t = std::time::Instant::now();
     for f in &session.frames {

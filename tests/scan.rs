@@ -2,23 +2,9 @@
 //! then measured against the true surface.
 
 use cusp::eval::scan::trueness;
-use cusp::io::frames::Camera;
 use cusp::phantom::scanner::ScannerSpec;
 use cusp::phantom::{Phantom, PhantomSpec};
 use cusp::scan::{surface_nets, FrameStatus, ScanOptions, ScanSession};
-
-fn camera(s: &ScannerSpec) -> Camera {
-    let (px, py) = s.pixel_mm();
-    Camera {
-        model: "telecentric".into(),
-        width_px: s.width_px,
-        height_px: s.height_px,
-        pixel_mm: [px, py],
-        window_mm: [s.window_width_mm, s.window_height_mm],
-        near_mm: s.near_mm,
-        far_mm: s.far_mm,
-    }
-}
 
 /// Scans the lower jaw of a coarse phantom, registers and fuses the frames (keeping those `keep` allows, with
 /// odometry if `odometry`), and returns (skipped frames, trueness RMS µm, cross-arch errors µm).
@@ -26,7 +12,7 @@ fn run(spec: ScannerSpec, keep: impl Fn(usize) -> bool, odometry: bool) -> (usiz
     let p = Phantom::generate(&PhantomSpec::coarse(2)).unwrap();
     let mut frames = p.lower.scan(&spec);
     frames.frames = frames.frames.into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, f)| f).collect();
-    let mut session = ScanSession::new(camera(&spec), ScanOptions::default());
+    let mut session = ScanSession::new(spec.camera(), ScanOptions::default());
     let t = std::time::Instant::now();
     let mut skipped = 0;
     for f in &frames.frames {

@@ -103,6 +103,20 @@ impl ScannerSpec {
         (self.window_width_mm / self.width_px as f64, self.window_height_mm / self.height_px as f64)
     }
 
+    /// The camera as raw-frame files describe it.
+    pub fn camera(&self) -> crate::io::frames::Camera {
+        let (px, py) = self.pixel_mm();
+        crate::io::frames::Camera {
+            model: "telecentric".into(),
+            width_px: self.width_px,
+            height_px: self.height_px,
+            pixel_mm: [px, py],
+            window_mm: [self.window_width_mm, self.window_height_mm],
+            near_mm: self.near_mm,
+            far_mm: self.far_mm,
+        }
+    }
+
     /// The ray origin of pixel (col, row) in the camera frame.
     pub fn pixel_origin(&self, col: usize, row: usize) -> Point3<f64> {
         let (px, py) = self.pixel_mm();
@@ -115,17 +129,7 @@ impl ScannerSpec {
 
     /// Camera-frame points of a depth image (valid pixels only), in row-major order.
     pub fn points(&self, depth: &[f32]) -> Vec<Point3<f64>> {
-        let mut out = Vec::new();
-        for row in 0..self.height_px {
-            for col in 0..self.width_px {
-                let d = depth[row * self.width_px + col];
-                if d.is_finite() {
-                    let o = self.pixel_origin(col, row);
-                    out.push(Point3::new(o.x, o.y, f64::from(d)));
-                }
-            }
-        }
-        out
+        self.camera().points(depth).into_iter().map(|(_, p)| p).collect()
     }
 }
 

@@ -13,7 +13,7 @@
 
 use super::place::{JawModel, Phantom};
 use super::scanner::{ScanSession, ScannerSpec};
-use crate::io::frames::{self, Camera, FrameEntry, FramesDoc, PoseRecord};
+use crate::io::frames::{self, FrameEntry, FramesDoc, PoseRecord};
 use crate::io::{self, IoError, Teeth3dsLabels, WriteOptions};
 use crate::mesh::Mesh;
 use serde_json::json;
@@ -59,7 +59,6 @@ fn write_jaw(dir: &Path, name: &str, model: &JawModel, id: &str) -> Result<(), I
 pub fn write_scan(dir: &Path, truth_file: &Path, session: &ScanSession) -> Result<(), IoError> {
     mkdir(dir)?;
     let s = &session.spec;
-    let (px, py) = s.pixel_mm();
     let mut entries = Vec::new();
     for (k, f) in session.frames.iter().enumerate() {
         let file = format!("frame_{k:04}.depth");
@@ -70,20 +69,8 @@ pub fn write_scan(dir: &Path, truth_file: &Path, session: &ScanSession) -> Resul
             odometry_guess: Some(PoseRecord::from_isometry(&f.guess)),
         });
     }
-    let doc = FramesDoc {
-        format: "cusp raw frames v1".into(),
-        jaw: Some(session.jaw),
-        camera: Camera {
-            model: "telecentric".into(),
-            width_px: s.width_px,
-            height_px: s.height_px,
-            pixel_mm: [px, py],
-            window_mm: [s.window_width_mm, s.window_height_mm],
-            near_mm: s.near_mm,
-            far_mm: s.far_mm,
-        },
-        frames: entries,
-    };
+    let doc =
+        FramesDoc { format: "cusp raw frames v1".into(), jaw: Some(session.jaw), camera: s.camera(), frames: entries };
     write_json(&dir.join("frames.json"), &doc)?;
     let truth: Vec<PoseRecord> = session.frames.iter().map(|f| PoseRecord::from_isometry(&f.truth)).collect();
     write_json(truth_file, &json!({ "jaw": session.jaw.as_str(), "patient_from_camera": truth }))
