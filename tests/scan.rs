@@ -81,3 +81,28 @@ fn a_frame_registered_onto_itself_gives_the_identity() {
     assert!(pose.translation.vector.norm() < 0.005 && pose.rotation.angle().to_degrees() < 0.01, "{pose:?}");
     assert!(r.rms_mm < 0.005 && r.inlier_fraction > 0.99, "{r:?}");
 }
+
+#[test]
+fn upper_arch_with_palate_is_scanned_without_a_lost_frame() {
+    let p = Phantom::generate(&PhantomSpec::coarse(6)).unwrap();
+    let spec = ScannerSpec { step_mm: 2.0, seed: 6, ..ScannerSpec::default() };
+    let frames = p.upper.scan(&spec);
+    assert!(frames.frames.iter().filter(|f| f.pass == "palate").count() > 40);
+    let mut session = ScanSession::new(spec.camera(), ScanOptions::default());
+    let skipped = frames
+        .frames
+        .iter()
+        .filter(|f| matches!(session.register_frame(&f.depth, Some(&f.guess)).status, FrameStatus::Skipped(_)))
+        .count();
+    assert_eq!(skipped, 0);
+    let fused = surface_nets::extract(&session.volume, 2.0, 500);
+    let model_from_truth = frames.frames[0].guess * frames.frames[0].truth.inverse();
+    let tr = trueness(&fused, &p.upper.mesh, &model_from_truth.inverse());
+    assert!(tr.rms_um <= 15.0, "trueness RMS {} µm", tr.rms_um);
+    // The rugae are in the scan: fused vertices reach 10 mm into the palate behind the incisors.
+    let aligned: Vec<_> = fused.positions().iter().map(|q| tr.truth_from_scan * q).collect();
+    let top =
+        aligned.iter().filter(|q| q.x.abs() < 5.0 && q.y < -8.0 && q.y > -20.0).map(|q| q.z).fold(f64::MIN, f64::max);
+    let tips = p.truth.jaws[0].teeth.iter().find(|t| t.fdi == 11).unwrap().crown_centroid[2];
+    assert!(top - tips > 10.0, "palate seen up to {:.1} mm above the incisors", top - tips);
+}

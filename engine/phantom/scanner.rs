@@ -186,15 +186,17 @@ pub fn scan_path(
         );
     }
     if jaw == Jaw::Upper {
-        // Anterior palate (rugae): two rows behind the incisors.
-        for inward in [9.0, 15.0] {
-            let m = ((40.0 / spec.step_mm).ceil() as usize).max(1);
+        // Anterior palate (rugae): rows behind the incisors, from the lingual gingiva already scanned inward,
+        // alternating direction, the first starting on the side where the lingual pass ended.
+        let m = ((40.0 / spec.step_mm).ceil() as usize).max(1);
+        for (row, inward) in [5.0, 9.0, 13.0, 17.0].into_iter().enumerate() {
             passes.push(
                 (0..=m)
                     .map(|i| {
-                        let s = -20.0 + 40.0 * i as f64 / m as f64;
+                        let f = if row % 2 == 0 { 1.0 - i as f64 / m as f64 } else { i as f64 / m as f64 };
+                        let s = -20.0 + 40.0 * f;
                         let t = curve.tangent(s);
-                        (look_at(at(s, inward, -8.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "palate")
+                        (look_at(at(s, inward, 12.0), -occl, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm), "palate")
                     })
                     .collect(),
             );
@@ -203,16 +205,29 @@ pub fn scan_path(
     // Join the passes with the wand's turn from the end of one to the start of the next (≤ 4° and ≤ one step
     // per frame), as a clinician rolls the head without lifting it.
     let mut poses: Vec<(Isometry3<f64>, &'static str)> = Vec::new();
+    let pass_standoff = |pass: &[(Isometry3<f64>, &'static str)]| match pass.first().map(|p| p.1) {
+        Some("buccal" | "lingual") => spec.standoff_mm + 2.0,
+        _ => spec.standoff_mm,
+    };
+    let mut last_standoff = spec.standoff_mm;
     for pass in passes {
         if let (Some(&(from, _)), Some(&(to, _))) = (poses.last(), pass.first()) {
+            // Turn about the surface being looked at (the window stays at its distance from the teeth, never
+            // passing through them): interpolate the viewed point, the orientation and the standoff.
+            let viewed = |p: &Isometry3<f64>, d: f64| p * Point3::new(0.0, 0.0, d);
+            let (da, db) = (last_standoff, pass_standoff(&pass));
+            let (ta, tb) = (viewed(&from, da), viewed(&to, db));
             let angle = from.rotation.angle_to(&to.rotation).to_degrees();
-            let dist = (to.translation.vector - from.translation.vector).norm();
-            let k = ((angle / 4.0).max(dist / spec.step_mm)).ceil() as usize;
+            let k = ((angle / 4.0).max((tb - ta).norm() / spec.step_mm)).ceil() as usize;
             for i in 1..k {
                 let t = i as f64 / k as f64;
-                poses.push((from.lerp_slerp(&to, t), "transition"));
+                let rot = from.rotation.slerp(&to.rotation, t);
+                let target = ta + (tb - ta) * t;
+                let eye = target - rot * Vector3::z() * (da + (db - da) * t);
+                poses.push((Isometry3::from_parts(Translation3::from(eye.coords), rot), "transition"));
             }
         }
+        last_standoff = pass_standoff(&pass);
         poses.extend(pass);
     }
     poses
