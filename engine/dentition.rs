@@ -61,6 +61,11 @@ pub fn universal_to_fdi(universal: i32) -> Option<i32> {
     })
 }
 
+/// Mean mesio-distal crown width (mm) of a permanent tooth, from Wheeler's table (see `phantom::dims`).
+pub fn tooth_mean_width(fdi: i32) -> f64 {
+    crate::phantom::dims::tooth_dims(fdi).md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

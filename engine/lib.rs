@@ -32,5 +32,6 @@ pub mod phantom;
 pub mod registration;
 pub mod report;
 pub mod scan;
+pub mod segment;
 
 pub use mesh::Mesh;

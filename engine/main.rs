@@ -102,6 +102,17 @@ enum Command {
         #[arg(long)]
         no_odometry: bool,
     },
+    /// Split a jaw scan into gingiva and teeth numbered by FDI (first version: curvature and height).
+    ///
+    /// Writes DIR/<name>.labels.json (Teeth3DS) and DIR/<name>.segmented.ply (coloured by tooth).
+    /// Example: cusp segment scan.stl --out seg
+    Segment {
+        /// The jaw mesh (any orientation, mm).
+        mesh: PathBuf,
+        /// Output folder (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Compare results with ground truth or a reference.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -116,6 +127,19 @@ enum EvalCommand {
         scan: PathBuf,
         /// The reference (true) surface.
         reference: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The 3DTeethSeg'22 metrics (TSA, TLA, TIR) of predicted labels against ground-truth labels.
+    Segment {
+        /// Predicted Teeth3DS labels.
+        pred: PathBuf,
+        /// Ground-truth Teeth3DS labels.
+        gt: PathBuf,
+        /// The mesh both label files belong to (for tooth centroids).
+        #[arg(long)]
+        mesh: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -274,6 +298,37 @@ fn run(cli: Cli) -> Result<()> {
                 mesh.face_count(),
                 report_path.display()
             );
+        }
+        Command::Segment { mesh: path, out } => {
+            let mesh = io::read_mesh(&path)?;
+            let seg = cusp::segment::segment(&mesh);
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mesh");
+            let labels = Teeth3dsLabels {
+                id_patient: stem.to_string(),
+                jaw: seg.frame.jaw,
+                labels: seg.labels.clone(),
+                instances: seg.instances.clone(),
+            };
+            labels.write(out.join(format!("{stem}.labels.json")))?;
+            let colors = seg.labels.iter().map(|&l| cusp::report::render::label_color(l)).collect();
+            let coloured = mesh.clone().with_colors(colors)?.with_labels(seg.labels.clone())?;
+            io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
+            eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
+        }
+        Command::Eval(EvalCommand::Segment { pred, gt, mesh, json }) => {
+            let m = io::read_mesh(&mesh)?;
+            let p = io::read_labels_for(&pred, &m)?;
+            let g = io::read_labels_for(&gt, &m)?;
+            let s = cusp::eval::segment::score(m.positions(), &g, &p);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!(
+                    "TSA {:.4}   TLA {:.4}   TIR {:.4}   ({} true teeth, {} predicted)",
+                    s.tsa, s.tla, s.tir, s.gt_teeth, s.predicted_teeth
+                );
+            }
         }
         Command::Eval(EvalCommand::Scan { scan, reference, json }) => {
             let s = io::read_mesh(&scan)?;

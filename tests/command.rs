@@ -88,3 +88,28 @@ fn phantom_fuse_and_eval_scan_from_the_command_line() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("seeed") && e.contains("spec.toml"), "{e}");
 }
+
+#[test]
+fn segment_and_score_the_shipped_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mesh = root.join("datasets/samples/phantom_lower.ply");
+    let o = cusp(&["segment".as_ref(), mesh.as_os_str(), "--out".as_ref(), dir.path().as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pred = dir.path().join("phantom_lower.labels.json");
+    let gt = root.join("datasets/samples/phantom_lower.labels.json");
+    let o = cusp(&[
+        "eval".as_ref(),
+        "segment".as_ref(),
+        pred.as_os_str(),
+        gt.as_os_str(),
+        "--mesh".as_ref(),
+        mesh.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(s["tsa"].as_f64().unwrap() > 0.8 && s["tir"].as_f64().unwrap() > 0.8, "{s}");
+    let coloured = io::read_mesh(dir.path().join("phantom_lower.segmented.ply")).unwrap();
+    assert!(coloured.colors().is_some() && coloured.labels().is_some());
+}

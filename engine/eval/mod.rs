@@ -1,3 +1,4 @@
 //! Metrics against ground truth (phantom truth or reference annotations). Only evaluation reads truth.
 
 pub mod scan;
+pub mod segment;

@@ -28,7 +28,8 @@ pub struct ArchCurve {
 }
 
 impl ArchCurve {
-    fn from_points(pts: Vec<Point2<f64>>) -> Self {
+    /// A curve through points ordered from the patient's left to right; arc length 0 where x crosses 0.
+    pub fn from_points(pts: Vec<Point2<f64>>) -> Self {
         let mut s = vec![0.0; pts.len()];
         for i in 1..pts.len() {
             s[i] = s[i - 1] + (pts[i] - pts[i - 1]).norm();
