@@ -3,26 +3,14 @@
 //! They are read from beside the checkout (never copied into it). Without that folder — a user's clone —
 //! these tests say so and pass; under CI (CI=true) the folder must be there.
 
+mod common;
+
+use common::real_dir;
+
 use cusp::io::{self, Teeth3dsLabels};
 use cusp::mesh::{MeshInfo, Topology};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn real_dir() -> Option<PathBuf> {
-    let d = std::env::var_os("CUSP_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-        .join("data/real");
-    if d.is_dir() {
-        Some(d)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("CI must have the shared real scans at {}", d.display());
-    } else {
-        eprintln!("skipped: no real scans at {}", d.display());
-        None
-    }
-}
 
 const LABELLED: [&str; 7] = [
     "iosseg3d/001_L",

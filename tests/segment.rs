@@ -4,25 +4,16 @@
 //! TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from
 //! getting worse while it is improved.
 
+mod common;
+
+use common::real_dir;
+
 use cusp::eval::segment::{score, SegmentationScore};
 use cusp::io::{self, Teeth3dsLabels};
 use cusp::mesh::Mesh;
 use cusp::phantom::{JawModel, Phantom, PhantomSpec};
 use cusp::segment::{orient, segment};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
-use std::path::PathBuf;
-
-fn real_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
-    if d.is_dir() {
-        Some(d)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("CI must have the shared real scans at {}", d.display());
-    } else {
-        eprintln!("skipped: no real scans at {}", d.display());
-        None
-    }
-}
 
 fn truth_of(jaw: &JawModel) -> Teeth3dsLabels {
     let instances = jaw.instances.iter().map(|&i| if i >= 100 { 0 } else { i }).collect();
