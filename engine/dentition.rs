@@ -1,5 +1,7 @@
 //! Tooth numbering shared by every stage: FDI (ISO 3950) and the Universal system, jaws.
 
+use crate::mesh::Mesh;
+use nalgebra::{Point3, Vector3};
 use serde::{Deserialize, Serialize};
 
 /// Upper (maxilla) or lower (mandible) jaw.
@@ -59,6 +61,108 @@ pub fn universal_to_fdi(universal: i32) -> Option<i32> {
         25..=32 => 40 + (universal - 24),
         _ => return None,
     })
+}
+
+/// A tooth's local frame in the mesh frame (mm): origin at the crown centroid and three unit axes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ToothFrame {
+    /// Centroid of the crown's vertices.
+    pub centroid: Point3<f64>,
+    /// Long axis, toward the crown tip (occlusal / incisal).
+    pub occlusal: Vector3<f64>,
+    /// Mesio-distal axis, toward the midline along the arch.
+    pub mesial: Vector3<f64>,
+    /// Bucco-lingual axis, toward the cheek or lips.
+    pub buccal: Vector3<f64>,
+}
+
+/// One tooth of a segmented jaw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tooth {
+    /// FDI number.
+    pub fdi: i32,
+    /// Indices of its vertices in the jaw mesh.
+    pub vertices: Vec<u32>,
+    /// Its local frame.
+    pub frame: ToothFrame,
+}
+
+/// The teeth of one jaw with their frames: what every stage after segmentation works on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dentition {
+    /// Which jaw.
+    pub jaw: Jaw,
+    /// Teeth by ascending FDI number.
+    pub teeth: Vec<Tooth>,
+}
+
+impl Dentition {
+    /// Teeth from per-vertex FDI labels; `occlusal` is the jaw's occlusal direction (toward the crown tips).
+    ///
+    /// Mesial axes follow the arch through the neighbouring teeth's centroids; buccal axes point away from the
+    /// centre of the dentition. The long axis is the jaw's occlusal direction (crown-only scans do not show
+    /// roots, so a per-tooth long axis is left to the stages that fit teeth individually).
+    pub fn from_labels(mesh: &Mesh, labels: &[i32], jaw: Jaw, occlusal: Vector3<f64>) -> Self {
+        let occlusal = occlusal.normalize();
+        let mut groups: std::collections::BTreeMap<i32, Vec<u32>> = std::collections::BTreeMap::new();
+        for (v, &l) in labels.iter().enumerate() {
+            if is_fdi(l) {
+                groups.entry(l).or_default().push(v as u32);
+            }
+        }
+        let centroid = |vs: &[u32]| {
+            Point3::from(
+                vs.iter().fold(Vector3::zeros(), |a, &v| a + mesh.positions()[v as usize].coords) / vs.len() as f64,
+            )
+        };
+        let cents: Vec<(i32, Point3<f64>)> = groups.iter().map(|(f, vs)| (*f, centroid(vs))).collect();
+        let centre =
+            Point3::from(cents.iter().fold(Vector3::zeros(), |a, c| a + c.1.coords) / cents.len().max(1) as f64);
+        let flat = |v: Vector3<f64>| v - occlusal * v.dot(&occlusal);
+        let at = |fdi: i32| cents.iter().find(|c| c.0 == fdi).map(|c| c.1);
+        let teeth = groups
+            .into_iter()
+            .map(|(fdi, vertices)| {
+                let c = centroid(&vertices);
+                let (q, p) = (fdi / 10, fdi % 10);
+                // Mesial neighbour: the next tooth toward the midline, or the other central incisor.
+                let mesial_n = if p == 1 {
+                    at(match q {
+                        1 => 21,
+                        2 => 11,
+                        3 => 41,
+                        _ => 31,
+                    })
+                } else {
+                    (1..p).rev().find_map(|k| at(q * 10 + k))
+                };
+                let distal_n = (p + 1..=8).find_map(|k| at(q * 10 + k));
+                let along = match (mesial_n, distal_n) {
+                    (Some(m), Some(d)) => m - d,
+                    (Some(m), None) => m - c,
+                    (None, Some(d)) => c - d,
+                    (None, None) => Vector3::zeros(),
+                };
+                let mut mesial = flat(along)
+                    .try_normalize(1e-9)
+                    .unwrap_or_else(|| flat(centre - c).try_normalize(1e-9).unwrap_or_else(Vector3::x));
+                if p == 1 {
+                    // Between the central incisors the direction to the neighbour is the mesial one.
+                    mesial = flat(mesial_n.map_or(along, |m| m - c)).try_normalize(1e-9).unwrap_or(mesial);
+                }
+                let out = flat(c - centre);
+                let buccal =
+                    (out - mesial * out.dot(&mesial)).try_normalize(1e-9).unwrap_or_else(|| occlusal.cross(&mesial));
+                Tooth { fdi, vertices, frame: ToothFrame { centroid: c, occlusal, mesial, buccal } }
+            })
+            .collect();
+        Self { jaw, teeth }
+    }
+
+    /// The tooth with this FDI number.
+    pub fn tooth(&self, fdi: i32) -> Option<&Tooth> {
+        self.teeth.iter().find(|t| t.fdi == fdi)
+    }
 }
 
 /// Mean mesio-distal crown width (mm) of a permanent tooth, from Wheeler's table (see `phantom::dims`).

@@ -127,3 +127,29 @@ fn metrics_are_perfect_for_the_truth_and_penalise_swaps() {
     assert_eq!(s.tsa, 1.0);
     assert!((s.tir - 12.0 / 14.0).abs() < 1e-12, "{s:?}");
 }
+
+#[test]
+fn tooth_frames_follow_the_arch() {
+    // From the true labels, every tooth's frame must match the phantom's true tooth axes.
+    let p = Phantom::generate(&PhantomSpec { irregularity_deg: 0.0, ..PhantomSpec::coarse(7) }).unwrap();
+    for (jaw, truth) in [(&p.upper, &p.truth.jaws[0]), (&p.lower, &p.truth.jaws[1])] {
+        let occl = if jaw.jaw == cusp::dentition::Jaw::Upper { -Vector3::z() } else { Vector3::z() };
+        let d = cusp::dentition::Dentition::from_labels(&jaw.mesh, jaw.mesh.labels().unwrap(), jaw.jaw, occl);
+        assert_eq!(d.teeth.len(), truth.teeth.len());
+        for t in &truth.teeth {
+            let f = d.tooth(t.fdi).unwrap().frame;
+            let c = Point3::new(t.crown_centroid[0], t.crown_centroid[1], t.crown_centroid[2]);
+            assert!((f.centroid - c).norm() < 1e-9, "{}: centroid", t.fdi);
+            let angle = |a: Vector3<f64>, b: [f64; 3]| a.angle(&Vector3::from(b)).to_degrees();
+            // Natural crown tip and torque tilt the true axes by up to ~20° from the jaw's occlusal direction.
+            assert!(angle(f.mesial, t.mesial) < 15.0, "{}: mesial off by {:.1}°", t.fdi, angle(f.mesial, t.mesial));
+            assert!(angle(f.buccal, t.buccal) < 25.0, "{}: buccal off by {:.1}°", t.fdi, angle(f.buccal, t.buccal));
+            assert!(
+                angle(f.occlusal, t.occlusal) < 25.0,
+                "{}: occlusal off by {:.1}°",
+                t.fdi,
+                angle(f.occlusal, t.occlusal)
+            );
+        }
+    }
+}

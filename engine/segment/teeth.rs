@@ -1,7 +1,7 @@
 //! Gingiva, teeth and FDI numbers from height and curvature along the arch.
 
 use super::orient::{orient, ArchFrame};
-use crate::dentition::{tooth_mean_width, Jaw};
+use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
 use crate::phantom::arch::ArchCurve;
 use nalgebra::{Point2, Vector3};
@@ -17,6 +17,8 @@ pub struct Segmentation {
     pub instances: Vec<i32>,
     /// Teeth found, by FDI.
     pub teeth: Vec<i32>,
+    /// The teeth with their local frames.
+    pub dentition: Dentition,
 }
 
 const BIN: f64 = 2.0;
@@ -101,7 +103,8 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         .filter(|&v| tooth[v])
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(sr[v].0), b.max(sr[v].0)));
     if !smin.is_finite() {
-        return Segmentation { frame, labels: vec![0; n], instances: vec![0; n], teeth: Vec::new() };
+        let dentition = Dentition { jaw: frame.jaw, teeth: Vec::new() };
+        return Segmentation { frame, labels: vec![0; n], instances: vec![0; n], teeth: Vec::new(), dentition };
     }
     let nf = ((smax - smin) / fine).ceil() as usize + 1;
     let fb = |s: f64| (((s - smin) / fine).floor().max(0.0) as usize).min(nf - 1);
@@ -151,7 +154,8 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     teeth.sort_unstable();
     teeth.dedup();
     let instances = labels.iter().map(|l| teeth.binary_search(l).map_or(0, |i| i as i32 + 1)).collect();
-    Segmentation { frame, labels, instances, teeth }
+    let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
+    Segmentation { frame, labels, instances, teeth, dentition }
 }
 
 fn eval(c: &[f64; 5], u: f64) -> f64 {
