@@ -101,6 +101,12 @@ enum Command {
         /// Ignore the device odometry in frames.json.
         #[arg(long)]
         no_odometry: bool,
+        /// Continue a saved session: these frames are registered onto its model and fused in.
+        #[arg(long = "continue", value_name = "SESSION")]
+        resume: Option<PathBuf>,
+        /// Save the session (volume, model, poses) so that scanning can continue later.
+        #[arg(long, value_name = "SESSION")]
+        save: Option<PathBuf>,
     },
     /// Split a jaw scan into gingiva and teeth numbered by FDI (first version: curvature and height).
     ///
@@ -259,14 +265,24 @@ fn run(cli: Cli) -> Result<()> {
                 if scanner.is_some() { ", raw frames in scan/" } else { "" }
             );
         }
-        Command::Fuse { frames, out, voxel, no_odometry } => {
+        Command::Fuse { frames, out, voxel, no_odometry, resume, save } => {
             anyhow::ensure!(
                 voxel.is_finite() && (0.01..=1.0).contains(&voxel),
                 "--voxel must be between 0.01 and 1 mm, got {voxel}"
             );
             let raw = io::frames::read_raw_scan(&frames)?;
-            let opts = cusp::scan::ScanOptions { voxel_mm: voxel, truncation_mm: 4.0 * voxel, ..Default::default() };
-            let mut session = cusp::scan::ScanSession::new(raw.doc.camera.clone(), opts);
+            let mut session = match &resume {
+                Some(path) => {
+                    let bytes = io::read_bytes(path)?;
+                    cusp::scan::ScanSession::from_bytes(&bytes)
+                        .map_err(|source| io::IoError::Parse { path: path.clone(), source })?
+                }
+                None => {
+                    let opts =
+                        cusp::scan::ScanOptions { voxel_mm: voxel, truncation_mm: 4.0 * voxel, ..Default::default() };
+                    cusp::scan::ScanSession::new(raw.doc.camera.clone(), opts)
+                }
+            };
             let bar = indicatif::ProgressBar::new(raw.frames.len() as u64);
             let mut reports = Vec::new();
             let started = std::time::Instant::now();
@@ -282,6 +298,9 @@ fn run(cli: Cli) -> Result<()> {
                 bar.inc(1);
             }
             bar.finish_and_clear();
+            if let Some(path) = &save {
+                io::write_atomic(path, &session.to_bytes())?;
+            }
             let mesh = cusp::scan::surface_nets::extract(&session.volume, 2.0, 500);
             anyhow::ensure!(!mesh.is_empty(), "no surface could be fused from {}", frames.display());
             io::write_mesh(&out, &mesh, WriteOptions::default())?;

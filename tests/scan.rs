@@ -106,3 +106,32 @@ fn upper_arch_with_palate_is_scanned_without_a_lost_frame() {
     let tips = p.truth.jaws[0].teeth.iter().find(|t| t.fdi == 11).unwrap().crown_centroid[2];
     assert!(top - tips > 10.0, "palate seen up to {:.1} mm above the incisors", top - tips);
 }
+
+#[test]
+fn a_saved_session_continues_where_it_stopped() {
+    let p = Phantom::generate(&PhantomSpec::coarse(8)).unwrap();
+    let spec = ScannerSpec { step_mm: 2.0, seed: 8, ..ScannerSpec::default() };
+    let frames = p.lower.scan(&spec);
+    let half = frames.frames.len() / 2;
+    let mut first = ScanSession::new(spec.camera(), ScanOptions::default());
+    for f in &frames.frames[..half] {
+        first.register_frame(&f.depth, Some(&f.guess));
+    }
+    let bytes = first.to_bytes();
+    let mut resumed = ScanSession::from_bytes(&bytes).unwrap();
+    assert!(resumed.to_bytes() == bytes, "save → load → save must be byte-identical");
+    let mut skipped = 0;
+    for f in &frames.frames[half..] {
+        skipped +=
+            usize::from(matches!(resumed.register_frame(&f.depth, Some(&f.guess)).status, FrameStatus::Skipped(_)));
+    }
+    assert_eq!(skipped, 0);
+    assert_eq!(resumed.poses.len(), frames.frames.len());
+    let fused = surface_nets::extract(&resumed.volume, 2.0, 500);
+    let model_from_truth = frames.frames[0].guess * frames.frames[0].truth.inverse();
+    let tr = trueness(&fused, &p.lower.mesh, &model_from_truth.inverse());
+    assert!(tr.rms_um <= 15.0, "trueness after resuming: {} µm", tr.rms_um);
+    // A damaged file is refused with its place.
+    let e = ScanSession::from_bytes(&bytes[..bytes.len() - 10]).unwrap_err().to_string();
+    assert!(e.contains("do not match the file's size"), "{e}");
+}

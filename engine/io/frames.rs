@@ -66,10 +66,15 @@ impl PoseRecord {
         Self { translation: p.translation.vector.into(), rotation_wxyz: [q.w, q.i, q.j, q.k] }
     }
 
-    /// To an isometry (the quaternion is normalised).
+    /// To an isometry (a quaternion that is not unit to 1e-9 is normalised; a unit one is kept bit for bit).
     pub fn to_isometry(&self) -> Isometry3<f64> {
         let [w, x, y, z] = self.rotation_wxyz;
-        let q = UnitQuaternion::from_quaternion(Quaternion::new(w, x, y, z));
+        let raw = Quaternion::new(w, x, y, z);
+        let q = if (raw.norm() - 1.0).abs() < 1e-9 {
+            UnitQuaternion::new_unchecked(raw)
+        } else {
+            UnitQuaternion::from_quaternion(raw)
+        };
         Isometry3::from_parts(Translation3::from(self.translation), q)
     }
 }

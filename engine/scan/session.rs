@@ -10,7 +10,7 @@ use nalgebra::{Isometry3, Point3, Vector3};
 use rustc_hash::FxHashMap;
 
 /// Settings of a scanning session (defaults suit a 15 × 12 mm head at ~0.1 mm pixels).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScanOptions {
     /// TSDF voxel edge (mm).
     pub voxel_mm: f64,
@@ -324,5 +324,103 @@ impl ScanSession {
         self.poses.push(None);
         self.velocity = Isometry3::identity();
         FrameReport { index, status: FrameStatus::Skipped(reason), pose: None, rms_mm: f64::NAN, inlier_fraction: 0.0 }
+    }
+}
+
+/// Magic bytes of a saved session file.
+const SESSION_MAGIC: &[u8; 8] = b"CUSPSES1";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SessionHeader {
+    format: String,
+    camera: Camera,
+    options: ScanOptions,
+    /// model_from_camera per frame so far (None: skipped).
+    poses: Vec<Option<crate::io::frames::PoseRecord>>,
+    /// Last registered pose and its odometry guess.
+    last: Option<(crate::io::frames::PoseRecord, Option<crate::io::frames::PoseRecord>)>,
+    velocity: crate::io::frames::PoseRecord,
+    blocks: usize,
+    map_points: usize,
+}
+
+impl ScanSession {
+    /// Encodes the session so that scanning can continue later: `CUSPSES1`, a u64 length and a JSON header
+    /// (camera, options, poses), then the TSDF blocks (block key as 3 × i32, then 512 f32 distances and 512
+    /// f32 weights, sorted by key) and the model map (6 f64 per point: position, normal), all little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        use crate::io::frames::PoseRecord as P;
+        let header = SessionHeader {
+            format: "cusp scan session v1".into(),
+            camera: self.camera.clone(),
+            options: self.opts.clone(),
+            poses: self.poses.iter().map(|p| p.as_ref().map(P::from_isometry)).collect(),
+            last: self.last.map(|(p, g)| (P::from_isometry(&p), g.as_ref().map(P::from_isometry))),
+            velocity: P::from_isometry(&self.velocity),
+            blocks: self.volume.blocks.len(),
+            map_points: self.map.points.len(),
+        };
+        let json = serde_json::to_vec(&header).unwrap_or_default();
+        let mut out =
+            Vec::with_capacity(16 + json.len() + self.volume.blocks.len() * 4108 + self.map.points.len() * 48);
+        out.extend_from_slice(SESSION_MAGIC);
+        out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+        out.extend_from_slice(&json);
+        let mut keys: Vec<&[i32; 3]> = self.volume.blocks.keys().collect();
+        keys.sort_unstable();
+        for k in keys {
+            let b = &self.volume.blocks[k];
+            k.iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()));
+            b.sdf.iter().chain(b.weight.iter()).for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        for (p, n) in self.map.points.iter().zip(&self.map.normals) {
+            [p.x, p.y, p.z, n.x, n.y, n.z].iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        }
+        out
+    }
+
+    /// Decodes a saved session (see [`ScanSession::to_bytes`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::io::ParseError> {
+        use crate::io::{ParseError, Place};
+        const F: &str = "scan session";
+        let err = |at: usize, m: &str| ParseError::new(F, Place::Byte(at as u64), m.to_string());
+        if bytes.len() < 16 || &bytes[..8] != SESSION_MAGIC {
+            return Err(err(0, "does not start with 'CUSPSES1'"));
+        }
+        let len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
+        let json = bytes.get(16..16usize.saturating_add(len)).ok_or_else(|| err(16, "file ends inside the header"))?;
+        let h: SessionHeader = serde_json::from_slice(json).map_err(|e| err(16, &format!("header: {e}")))?;
+        let mut pos = 16 + len;
+        let need =
+            h.blocks.checked_mul(12 + 4096).and_then(|b| h.map_points.checked_mul(48).and_then(|m| b.checked_add(m)));
+        if need != Some(bytes.len() - pos) {
+            return Err(err(pos, "the header's block and point counts do not match the file's size"));
+        }
+        let mut s = ScanSession::new(h.camera, h.options);
+        let f32s = |b: &[u8]| -> Vec<f32> {
+            b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        };
+        for _ in 0..h.blocks {
+            let key: Vec<i32> =
+                bytes[pos..pos + 12].chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let vals = f32s(&bytes[pos + 12..pos + 12 + 4096]);
+            let mut block = Box::<super::tsdf::Block>::default();
+            block.sdf.copy_from_slice(&vals[..512]);
+            block.weight.copy_from_slice(&vals[512..]);
+            s.volume.blocks.insert([key[0], key[1], key[2]], block);
+            pos += 12 + 4096;
+        }
+        for _ in 0..h.map_points {
+            let v: Vec<f64> = bytes[pos..pos + 48]
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect();
+            s.map.insert(Point3::new(v[0], v[1], v[2]), Vector3::new(v[3], v[4], v[5]));
+            pos += 48;
+        }
+        s.poses = h.poses.iter().map(|p| p.map(|p| p.to_isometry())).collect();
+        s.last = h.last.map(|(p, g)| (p.to_isometry(), g.map(|g| g.to_isometry())));
+        s.velocity = h.velocity.to_isometry();
+        Ok(s)
     }
 }
