@@ -28,6 +28,7 @@ pub mod dentition;
 pub mod eval;
 pub mod io;
 pub mod mesh;
+pub mod occlusion;
 pub mod phantom;
 pub mod registration;
 pub mod report;

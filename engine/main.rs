@@ -119,6 +119,38 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Where upper and lower teeth touch (jaws in the same frame, e.g. a bite-registered export), and the
+    /// occlusal clearance of a preparation with a verdict per material.
+    ///
+    /// Writes DIR/upper.contacts.ply and DIR/lower.contacts.ply coloured in 25 µm bands (red: penetration,
+    /// green: contact, blue: open) and DIR/occlusion.json. Example:
+    /// cusp occlusion --upper upper.stl --lower lower.stl --prep 16 --out occl
+    Occlusion {
+        /// Upper jaw mesh.
+        #[arg(long)]
+        upper: PathBuf,
+        /// Lower jaw mesh, in the same frame as the upper.
+        #[arg(long)]
+        lower: PathBuf,
+        /// Teeth3DS labels of the upper jaw (segmented automatically if absent).
+        #[arg(long)]
+        upper_labels: Option<PathBuf>,
+        /// Teeth3DS labels of the lower jaw (segmented automatically if absent).
+        #[arg(long)]
+        lower_labels: Option<PathBuf>,
+        /// Contact threshold (mm).
+        #[arg(long, default_value_t = 0.1)]
+        threshold: f64,
+        /// Measurement uncertainty (mm): contacts this close to the threshold are marked uncertain.
+        #[arg(long, default_value_t = 0.02)]
+        uncertainty: f64,
+        /// A prepared tooth (FDI) whose occlusal clearance to report.
+        #[arg(long)]
+        prep: Option<i32>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Compare results with ground truth or a reference.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -334,6 +366,49 @@ fn run(cli: Cli) -> Result<()> {
             let coloured = mesh.clone().with_colors(colors)?.with_labels(seg.labels.clone())?;
             io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
             eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
+        }
+        Command::Occlusion { upper, lower, upper_labels, lower_labels, threshold, uncertainty, prep, out } => {
+            let (u, l) = (io::read_mesh(&upper)?, io::read_mesh(&lower)?);
+            let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
+                Ok(match path {
+                    Some(p) => io::read_labels_for(p, mesh)?.labels,
+                    None => cusp::segment::segment(mesh).labels,
+                })
+            };
+            let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
+            let du = cusp::occlusion::signed_distances(&u, &l, 3.0);
+            let dl = cusp::occlusion::signed_distances(&l, &u, 3.0);
+            let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, uncertainty, Some((&ul, &ll)));
+            let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, uncertainty, Some((&ll, &ul)));
+            let clearance = match prep {
+                Some(fdi) => {
+                    let (jaw, labels, other) = if fdi / 10 <= 2 { (&u, &ul, &l) } else { (&l, &ll, &u) };
+                    let verts: Vec<u32> =
+                        labels.iter().enumerate().filter(|(_, &x)| x == fdi).map(|(i, _)| i as u32).collect();
+                    anyhow::ensure!(!verts.is_empty(), "tooth {fdi} was not found on the jaw");
+                    cusp::occlusion::clearance(jaw, &verts, other, &cusp::occlusion::MATERIALS)
+                }
+                None => None,
+            };
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            for (name, mesh, d) in [("upper", &u, &du), ("lower", &l, &dl)] {
+                let coloured = mesh.clone().with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?;
+                io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
+            }
+            let report = serde_json::json!({
+                "units": "mm",
+                "threshold_mm": threshold,
+                "uncertainty_mm": uncertainty,
+                "upper_contacts": ru,
+                "lower_contacts": rl,
+                "prep": prep,
+                "clearance": clearance,
+            });
+            io::write_atomic(&out.join("occlusion.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
+            eprintln!("{} contact regions on the upper, {} on the lower; wrote {}", ru.len(), rl.len(), out.display());
+            if let Some(c) = clearance {
+                eprintln!("clearance of {}: {:.2} mm", prep.unwrap_or(0), c.min_mm);
+            }
         }
         Command::Eval(EvalCommand::Segment { pred, gt, mesh, json }) => {
             let m = io::read_mesh(&mesh)?;

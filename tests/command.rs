@@ -113,3 +113,46 @@ fn segment_and_score_the_shipped_sample() {
     let coloured = io::read_mesh(dir.path().join("phantom_lower.segmented.ply")).unwrap();
     assert!(coloured.colors().is_some() && coloured.labels().is_some());
 }
+
+#[test]
+fn occlusion_report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let o = cusp(&[
+        "phantom".as_ref(),
+        "--coarse".as_ref(),
+        "--seed".as_ref(),
+        "3".as_ref(),
+        "--prep".as_ref(),
+        "16".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let occ = dir.path().join("occ");
+    let args: Vec<std::ffi::OsString> = vec![
+        "occlusion".into(),
+        "--upper".into(),
+        out.join("upper.ply").into(),
+        "--lower".into(),
+        out.join("lower.ply").into(),
+        "--upper-labels".into(),
+        out.join("upper.labels.json").into(),
+        "--lower-labels".into(),
+        out.join("lower.labels.json").into(),
+        "--prep".into(),
+        "16".into(),
+        "--out".into(),
+        occ.clone().into(),
+    ];
+    let o = cusp(&args.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(occ.join("occlusion.json")).unwrap()).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("truth/truth.json")).unwrap()).unwrap();
+    let (found, want) = (report["clearance"]["min_mm"].as_f64().unwrap(), truth["prep_clearance_mm"].as_f64().unwrap());
+    assert!((found - want).abs() < 0.01, "clearance {found} vs {want}");
+    assert!(!report["lower_contacts"].as_array().unwrap().is_empty());
+    assert!(io::read_mesh(occ.join("lower.contacts.ply")).unwrap().colors().is_some());
+}

@@ -1,0 +1,182 @@
+//! Occlusion, first part: signed distance maps between the jaws, contact regions, and the occlusal clearance
+//! of a preparation with a verdict per restorative material. (Proximal contacts, bite registration and
+//! settling are to come.)
+
+use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
+use nalgebra::Point3;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Signed distance (mm) from each vertex of `jaw` to the surface of `antagonist`: positive in the open,
+/// negative where the vertex is inside the antagonist (penetration). Values beyond `max_mm` are clamped.
+pub fn signed_distances(jaw: &Mesh, antagonist: &Mesh, max_mm: f64) -> Vec<f64> {
+    let Some(index) = SurfaceIndex::new(antagonist) else { return vec![max_mm; jaw.vertex_count()] };
+    jaw.positions()
+        .par_iter()
+        .map(|p| {
+            let (_, d, inside) = index.closest(p);
+            if inside {
+                -d
+            } else {
+                d.min(max_mm)
+            }
+        })
+        .collect()
+}
+
+/// A connected area of one jaw closer to the antagonist than the contact threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactRegion {
+    /// Smallest signed distance in the region (mm; negative = penetration).
+    pub min_distance_mm: f64,
+    /// Vertex where it is smallest.
+    pub at_vertex: u32,
+    /// Position of that vertex (mm, mesh frame).
+    pub at: [f64; 3],
+    /// Surface area of the region (mm²).
+    pub area_mm2: f64,
+    /// FDI of this jaw's tooth there and of the antagonist's nearest tooth, when labels are known.
+    pub teeth: Option<(i32, i32)>,
+    /// True when the smallest distance is within the measurement uncertainty of the threshold, so that the
+    /// contact is not certain.
+    pub uncertain: bool,
+}
+
+/// Contact regions of `jaw` against `antagonist`: connected vertices with signed distance below
+/// `threshold_mm`, each with its closest point; `uncertainty_mm` marks the ones near the threshold.
+/// Labels (FDI per vertex) of both meshes, when given, name the teeth in contact.
+pub fn contact_regions(
+    jaw: &Mesh,
+    antagonist: &Mesh,
+    distances: &[f64],
+    threshold_mm: f64,
+    uncertainty_mm: f64,
+    labels: Option<(&[i32], &[i32])>,
+) -> Vec<ContactRegion> {
+    let adj = Topology::new(jaw).vertex_neighbors();
+    let mut area = vec![0.0; jaw.vertex_count()];
+    for (f, t) in jaw.triangles().iter().enumerate() {
+        let a = jaw.face_area_vector(f).norm() / 6.0;
+        for &v in t {
+            area[v as usize] += a;
+        }
+    }
+    let antagonist_index = labels.map(|_| PointIndex::new(antagonist.positions()));
+    let mut seen = vec![false; jaw.vertex_count()];
+    let mut out = Vec::new();
+    for start in 0..jaw.vertex_count() {
+        if seen[start] || distances[start] >= threshold_mm {
+            continue;
+        }
+        let mut stack = vec![start];
+        seen[start] = true;
+        let (mut best, mut total) = (start, 0.0);
+        while let Some(v) = stack.pop() {
+            total += area[v];
+            if distances[v] < distances[best] {
+                best = v;
+            }
+            for &nb in adj.row(v) {
+                let nb = nb as usize;
+                if !seen[nb] && distances[nb] < threshold_mm {
+                    seen[nb] = true;
+                    stack.push(nb);
+                }
+            }
+        }
+        let p: Point3<f64> = jaw.positions()[best];
+        let teeth = labels.zip(antagonist_index.as_ref()).and_then(|((mine, theirs), idx)| {
+            let (j, _) = idx.nearest(&p)?;
+            Some((mine[best], theirs[j]))
+        });
+        let d = distances[best];
+        out.push(ContactRegion {
+            min_distance_mm: d,
+            at_vertex: best as u32,
+            at: [p.x, p.y, p.z],
+            area_mm2: total,
+            teeth,
+            uncertain: (threshold_mm - d).abs() <= uncertainty_mm,
+        });
+    }
+    out.sort_by(|a, b| a.min_distance_mm.total_cmp(&b.min_distance_mm).then(a.at_vertex.cmp(&b.at_vertex)));
+    out
+}
+
+/// The colour band a clinician reads for a signed distance: 25 µm steps from −200 to +200 µm, red for
+/// penetration through green at contact to blue when open; grey beyond +200 µm.
+pub fn band_color(distance_mm: f64) -> [u8; 3] {
+    let um = distance_mm * 1000.0;
+    if um > 200.0 {
+        return [200, 200, 205];
+    }
+    let step = ((um.clamp(-200.0, 199.9) + 200.0) / 25.0).floor() as usize; // 0..16
+    const BANDS: [[u8; 3]; 16] = [
+        [128, 0, 0],
+        [170, 0, 0],
+        [210, 20, 20],
+        [240, 60, 30],
+        [250, 110, 40],
+        [250, 160, 50],
+        [245, 205, 60],
+        [220, 235, 70],
+        [150, 220, 80],
+        [90, 200, 100],
+        [60, 185, 150],
+        [50, 165, 200],
+        [60, 135, 225],
+        [80, 105, 235],
+        [100, 85, 230],
+        [120, 70, 210],
+    ];
+    BANDS[step.min(15)]
+}
+
+/// Minimum occlusal thickness a restorative material needs (mm).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Material {
+    /// Name as the user types it.
+    pub name: &'static str,
+    /// Minimum occlusal thickness (mm).
+    pub min_thickness_mm: f64,
+}
+
+/// Default minimum occlusal thicknesses. Sources: manufacturer preparation guidelines summarised in
+/// Rosenstiel, Land & Fujimoto, "Contemporary Fixed Prosthodontics", 5th ed. (2016), ch. 10–11 (metal-ceramic
+/// 1.5–2 mm), Ivoclar "IPS e.max lithium disilicate: the preparation guide" (≥ 1.5 mm occlusal), and
+/// monolithic zirconia guidance (3Y-TZP ≥ 1.0 mm, 5Y ≥ 1.5 mm: e.g. Zhang & Lawn, J Dent Res 2018;97:140–147).
+pub const MATERIALS: [Material; 4] = [
+    Material { name: "zirconia-3y", min_thickness_mm: 1.0 },
+    Material { name: "zirconia-5y", min_thickness_mm: 1.5 },
+    Material { name: "lithium-disilicate", min_thickness_mm: 1.5 },
+    Material { name: "pfm", min_thickness_mm: 1.5 },
+];
+
+/// Clearance of a prepared tooth against the opposing jaw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clearance {
+    /// Smallest distance from the preparation to the antagonist (mm).
+    pub min_mm: f64,
+    /// Where on the preparation (mm, mesh frame).
+    pub at: [f64; 3],
+    /// Per material: name, required thickness and whether the clearance allows it.
+    pub verdicts: Vec<(String, f64, bool)>,
+}
+
+/// Occlusal clearance of the vertices `prep` of `jaw` against `antagonist`, judged against `materials`.
+pub fn clearance(jaw: &Mesh, prep: &[u32], antagonist: &Mesh, materials: &[Material]) -> Option<Clearance> {
+    let index = SurfaceIndex::new(antagonist)?;
+    let (v, d) = prep
+        .iter()
+        .map(|&v| {
+            let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
+            (v, if inside { -d } else { d })
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let p = jaw.positions()[v as usize];
+    Some(Clearance {
+        min_mm: d,
+        at: [p.x, p.y, p.z],
+        verdicts: materials.iter().map(|m| (m.name.to_string(), m.min_thickness_mm, d >= m.min_thickness_mm)).collect(),
+    })
+}

@@ -1,0 +1,60 @@
+//! Contact maps and clearance against the phantom's true contacts and preparation.
+
+use cusp::occlusion::{band_color, clearance, contact_regions, signed_distances, MATERIALS};
+use cusp::phantom::{Phantom, PhantomSpec, PrepSpec};
+use nalgebra::Point3;
+
+#[test]
+fn true_contacts_are_found_at_their_distance_and_no_others() {
+    let p = Phantom::generate(&PhantomSpec {
+        prep: Some(PrepSpec { fdi: 16, occlusal_mm: 1.5, axial_mm: 1.0 }),
+        ..PhantomSpec::coarse(9)
+    })
+    .unwrap();
+    let (u, l) = (&p.upper.mesh, &p.lower.mesh);
+    let du = signed_distances(u, l, 3.0);
+    let dl = signed_distances(l, u, 3.0);
+    let near_min = |m: &cusp::mesh::Mesh, d: &[f64], q: [f64; 3]| {
+        let q = Point3::from(q);
+        m.positions()
+            .iter()
+            .zip(d)
+            .filter(|(p, _)| (*p - q).norm() < 1.0)
+            .map(|(_, d)| *d)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let touching: Vec<_> = p.truth.occlusal_contacts.iter().filter(|c| c.distance < 0.1).collect();
+    assert!(touching.len() >= 8);
+    for c in &touching {
+        let found = near_min(u, &du, c.point_a).min(near_min(l, &dl, c.point_b));
+        assert!((found - c.distance).abs() <= 0.010, "{}–{}: found {found:.4} mm, true {:.4} mm", c.a, c.b, c.distance);
+    }
+    // Every contact region on the lower jaw is between a pair of teeth the truth lists as close.
+    let regions = contact_regions(l, u, &dl, 0.1, 0.02, Some((l.labels().unwrap(), u.labels().unwrap())));
+    assert!(regions.len() >= touching.len() / 2);
+    for r in &regions {
+        let (mine, theirs) = r.teeth.unwrap();
+        assert!(
+            p.truth.occlusal_contacts.iter().any(|c| c.a == theirs && c.b == mine),
+            "contact between {theirs} and {mine} at {:.3} mm is not a true one",
+            r.min_distance_mm
+        );
+        assert!(r.min_distance_mm > -0.01, "penetration {}", r.min_distance_mm);
+    }
+    // The preparation's clearance equals the truth, and the verdicts follow it.
+    let prep: Vec<u32> =
+        u.labels().unwrap().iter().enumerate().filter(|(_, &l)| l == 16).map(|(i, _)| i as u32).collect();
+    let c = clearance(u, &prep, l, &MATERIALS).unwrap();
+    let truth = p.truth.prep_clearance_mm.unwrap();
+    assert!((c.min_mm - truth).abs() <= 0.010, "clearance {} vs true {truth}", c.min_mm);
+    for (name, need, ok) in &c.verdicts {
+        assert_eq!(*ok, c.min_mm >= *need, "{name}");
+    }
+}
+
+#[test]
+fn bands_run_from_penetration_to_open() {
+    assert_eq!(band_color(-0.5), band_color(-0.2));
+    assert_ne!(band_color(-0.1), band_color(0.1));
+    assert_eq!(band_color(0.3), [200, 200, 205]);
+}
