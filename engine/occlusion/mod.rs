@@ -10,10 +10,16 @@ use serde::Serialize;
 /// Signed distance (mm) from each vertex of `jaw` to the surface of `antagonist`: positive in the open,
 /// negative where the vertex is inside the antagonist (penetration). Values beyond `max_mm` are clamped.
 pub fn signed_distances(jaw: &Mesh, antagonist: &Mesh, max_mm: f64) -> Vec<f64> {
-    let Some(index) = SurfaceIndex::new(antagonist) else { return vec![max_mm; jaw.vertex_count()] };
+    let (Some(index), Some(bb)) = (SurfaceIndex::new(antagonist), antagonist.bounding_box()) else {
+        return vec![max_mm; jaw.vertex_count()];
+    };
     jaw.positions()
         .par_iter()
         .map(|p| {
+            // Outside the antagonist's box grown by `max_mm`, a vertex is certainly farther than `max_mm`.
+            if (0..3).any(|k| p[k] < bb.min[k] - max_mm || p[k] > bb.max[k] + max_mm) {
+                return max_mm;
+            }
             let (_, d, inside) = index.closest(p);
             if inside {
                 -d
