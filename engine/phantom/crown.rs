@@ -171,6 +171,18 @@ impl Shape {
     }
 }
 
+impl Crown {
+    /// The same crown uniformly scaled by `k` about its local origin (a larger or smaller patient).
+    pub fn scaled(mut self, k: f64) -> Crown {
+        let p = self.closed.positions().iter().map(|q| Point3::from(q.coords * k)).collect();
+        self.closed = Mesh::new(p, self.closed.triangles().to_vec()).expect("a scaled crown is valid");
+        self.half_md *= k;
+        self.half_bl *= k;
+        self.height *= k;
+        self
+    }
+}
+
 /// Builds the crown of tooth `fdi` with an optional preparation.
 pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
     let s = shape(fdi);

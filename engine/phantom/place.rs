@@ -136,6 +136,7 @@ pub struct Phantom {
 }
 
 /// Everything known about one jaw's design before its mesh is built.
+#[derive(Clone)]
 struct JawDesign {
     jaw: Jaw,
     curve: ArchCurve,
@@ -217,14 +218,7 @@ impl JawDesign {
                 s += gap + w / 2.0;
                 slots.push((fdi, side * s));
                 s += w / 2.0;
-                let mut c = crown(fdi, spec.crown_resolution(), None);
-                let k = scale(fdi);
-                let scaled: Vec<Point3<f64>> =
-                    c.closed.positions().iter().map(|p| Point3::from(p.coords * k)).collect();
-                c.closed = Mesh::new(scaled, c.closed.triangles().to_vec()).expect("scaled crown is valid");
-                c.half_md *= k;
-                c.half_bl *= k;
-                c.height *= k;
+                let c = crown(fdi, spec.crown_resolution(), None).scaled(scale(fdi));
                 let angles = [irr.sample(rng), irr.sample(rng), irr.sample(rng)];
                 let present = !spec.missing.contains(&fdi);
                 if present {
@@ -652,18 +646,8 @@ impl Phantom {
             for design in [&mut upper, &mut lower] {
                 if let Some(t) = design.teeth.iter_mut().find(|t| t.fdi == p.fdi) {
                     let k = t.crown.height / tooth_dims(p.fdi).height;
-                    let mut c = crown(
-                        p.fdi,
-                        spec.crown_resolution(),
-                        Some(Reduction { occlusal: p.occlusal_mm / k, axial: p.axial_mm / k }),
-                    );
-                    let scaled: Vec<Point3<f64>> =
-                        c.closed.positions().iter().map(|q| Point3::from(q.coords * k)).collect();
-                    c.closed = Mesh::new(scaled, c.closed.triangles().to_vec()).expect("valid");
-                    c.half_md *= k;
-                    c.half_bl *= k;
-                    c.height *= k;
-                    t.crown = c;
+                    let reduction = Reduction { occlusal: p.occlusal_mm / k, axial: p.axial_mm / k };
+                    t.crown = crown(p.fdi, spec.crown_resolution(), Some(reduction)).scaled(k);
                     t.prepared = true;
                 }
             }
@@ -730,15 +714,7 @@ impl Phantom {
             let mut movements = Vec::new();
             let mut models = Vec::new();
             for design in [&upper, &lower] {
-                let mut d = JawDesign {
-                    jaw: design.jaw,
-                    curve: design.curve.clone(),
-                    slots: design.slots.clone(),
-                    teeth: design.teeth.clone(),
-                    scan_bodies: design.scan_bodies.clone(),
-                    s_range: design.s_range,
-                    level_at: design.level_at.clone(),
-                };
+                let mut d = design.clone();
                 for m in &stage.moves {
                     if let Some(t) = d.teeth.iter_mut().find(|t| t.fdi == m.fdi) {
                         let before = t.clone();

@@ -29,6 +29,11 @@ impl ArchFrame {
 
 /// Finds the arch frame of a jaw scan or model.
 pub fn orient(mesh: &Mesh) -> ArchFrame {
+    orient_with(mesh, &mesh.curvature())
+}
+
+/// [`orient`] with the mesh's curvature already computed (segmentation needs it too).
+pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> ArchFrame {
     let samples = mesh.sample_surface(30_000, 17);
     let pts: Vec<Point3<f64>> = samples.iter().map(|s| s.point).collect();
     let n = pts.len().max(1) as f64;
@@ -43,7 +48,6 @@ pub fn orient(mesh: &Mesh) -> ArchFrame {
     let axis = |k: usize| -> Vector3<f64> { eig.eigenvectors.column(order[k]).into_owned() };
     let (e0, e1, mut up) = (axis(0), axis(1), axis(2));
     // Crowns are where the surface bends most (cusps, fissures, embrasures): they are on the occlusal side.
-    let curvature = mesh.curvature();
     let hmean =
         mesh.positions().iter().map(|p| (p.coords - c).dot(&up)).sum::<f64>() / mesh.vertex_count().max(1) as f64;
     let vote: f64 = mesh

@@ -1,6 +1,6 @@
 //! Gingiva, teeth and FDI numbers from height and curvature along the arch.
 
-use super::orient::{orient, ArchFrame};
+use super::orient::{orient_with, ArchFrame};
 use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
 use crate::phantom::arch::ArchCurve;
@@ -25,10 +25,10 @@ const BIN: f64 = 2.0;
 
 /// Segments a jaw mesh (any orientation, mm).
 pub fn segment(mesh: &Mesh) -> Segmentation {
-    let frame = orient(mesh);
+    let curvature = mesh.curvature();
+    let frame = orient_with(mesh, &curvature);
     let n = mesh.vertex_count();
     let local: Vec<Vector3<f64>> = mesh.positions().iter().map(|p| frame.local(p)).collect();
-    let curvature = mesh.curvature();
     // 1. Arch curve through the crowns: a quartic v(u) fitted to the highest third of the surface.
     let mut hs: Vec<f64> = local.iter().map(|l| l.z).collect();
     hs.sort_by(f64::total_cmp);
