@@ -26,6 +26,7 @@
 
 pub mod dentition;
 pub mod eval;
+pub mod implant;
 pub mod io;
 pub mod mesh;
 pub mod occlusion;

@@ -156,3 +156,54 @@ fn occlusion_report_from_the_command_line() {
     assert!(!report["lower_contacts"].as_array().unwrap().is_empty());
     assert!(io::read_mesh(occ.join("lower.contacts.ply")).unwrap().colors().is_some());
 }
+
+#[test]
+fn implant_report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let ph = dir.path().join("ph");
+    let o = cusp(&[
+        "phantom".as_ref(),
+        "--coarse".as_ref(),
+        "--seed".as_ref(),
+        "4".as_ref(),
+        "--implant".as_ref(),
+        "36".as_ref(),
+        "--out".as_ref(),
+        ph.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("imp");
+    let lower = ph.join("lower.ply");
+    let o = cusp(&[
+        "implant".as_ref(),
+        lower.as_os_str(),
+        "--library".as_ref(),
+        "cusp-sb-a".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("implants.json")).unwrap()).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ph.join("truth/truth.json")).unwrap()).unwrap();
+    let found = &report["implants"][0];
+    let true_implant = &truth["jaws"][1]["implants"][0];
+    assert_eq!(found["site"], 36, "site named from the automatic segmentation");
+    let err: f64 = (0..3)
+        .map(|k| found["platform"][k].as_f64().unwrap() - true_implant["platform"][k].as_f64().unwrap())
+        .map(|d| d * d)
+        .sum::<f64>()
+        .sqrt();
+    assert!(err < 0.010, "platform off by {err} mm");
+    assert!(io::read_mesh(out.join("residuals.ply")).unwrap().colors().is_some());
+    // An unknown library entry is named.
+    let o = cusp(&[
+        "implant".as_ref(),
+        lower.as_os_str(),
+        "--library".as_ref(),
+        "cusp-sb-z".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cusp-sb-z"));
+}

@@ -4,10 +4,9 @@
 //! implant (coronal), `x` the outward normal of the indexing flat. The implant platform centre lies at
 //! `(0, 0, -height)` with the same axes: `scan_body_from_platform` is a translation by `height` along `z`.
 
+use crate::implant::ScanBodyShape;
 use crate::mesh::Mesh;
-use nalgebra::Point3;
 use serde::Serialize;
-use std::f64::consts::PI;
 
 /// Dimensions of a scan body model (mm).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,65 +38,21 @@ pub fn scan_body(name: &str) -> Option<&'static ScanBodyModel> {
 }
 
 impl ScanBodyModel {
-    /// Radius of the body at angle `u` (from +x) and height `z` above the platform.
-    fn radius_at(&self, u: f64, z: f64) -> f64 {
-        let mut r = self.radius;
-        let top_drop = z - (self.height - self.chamfer);
-        if top_drop > 0.0 {
-            r -= top_drop;
+    /// The shape, as the implant library describes it.
+    pub fn shape(&self) -> ScanBodyShape {
+        ScanBodyShape {
+            radius: self.radius,
+            height: self.height,
+            flat_distance: self.flat_distance,
+            flat_length: self.flat_length,
+            chamfer: self.chamfer,
         }
-        if z >= self.height - self.flat_length {
-            let c = u.cos();
-            if c > 1e-9 {
-                r = r.min(self.flat_distance / c);
-            }
-        }
-        r
     }
 
-    /// Closed surface in the scan-body frame from `z_bottom` (mm below the top face, e.g. the soft-tissue
-    /// emergence) to the top. Returns the mesh and the ids of its bottom ring (in order of increasing angle).
+    /// Closed surface in the scan-body frame from `below_top` mm below the top face to the top; see
+    /// [`ScanBodyShape::mesh`].
     pub fn mesh(&self, below_top: f64, around: usize) -> (Mesh, Vec<u32>) {
-        let nu = around.max(16);
-        let base = (self.height - below_top).max(0.0);
-        let fz = self.height - self.flat_length;
-        let mut zs: Vec<f64> = vec![base];
-        let steps = ((self.height - base) / 0.3).ceil().max(2.0) as usize;
-        for k in 1..steps {
-            zs.push(base + (self.height - base) * k as f64 / steps as f64);
-        }
-        zs.extend([fz - 1e-3, fz, self.height - self.chamfer, self.height]);
-        zs.retain(|&z| z >= base);
-        zs.sort_by(f64::total_cmp);
-        zs.dedup_by(|a, b| (*a - *b).abs() < 1e-6);
-        let mut pts = Vec::new();
-        for &z in &zs {
-            for k in 0..nu {
-                let u = 2.0 * PI * k as f64 / nu as f64;
-                let r = self.radius_at(u, z);
-                pts.push(Point3::new(r * u.cos(), r * u.sin(), z - self.height));
-            }
-        }
-        let id = |i: usize, k: usize| (i * nu + k % nu) as u32;
-        let mut tris = Vec::new();
-        for i in 0..zs.len() - 1 {
-            for k in 0..nu {
-                tris.push([id(i, k), id(i, k + 1), id(i + 1, k + 1)]);
-                tris.push([id(i, k), id(i + 1, k + 1), id(i + 1, k)]);
-            }
-        }
-        let top = pts.len() as u32;
-        pts.push(Point3::origin());
-        let last = zs.len() - 1;
-        for k in 0..nu {
-            tris.push([id(last, k), id(last, k + 1), top]);
-        }
-        let bottom = pts.len() as u32;
-        pts.push(Point3::new(0.0, 0.0, base - self.height));
-        for k in 0..nu {
-            tris.push([id(0, k + 1), id(0, k), bottom]);
-        }
-        (Mesh::new(pts, tris).expect("scan body is valid"), (0..nu as u32).collect())
+        self.shape().mesh(below_top, around)
     }
 }
 
@@ -105,6 +60,16 @@ impl ScanBodyModel {
 mod tests {
     use super::*;
     use crate::mesh::Topology;
+
+    #[test]
+    fn the_library_describes_the_phantom_scan_bodies() {
+        let lib = crate::implant::ScanBodyEntry::builtin();
+        for sb in &SCAN_BODIES {
+            let e = lib.iter().find(|e| e.name == sb.name).expect("in the library");
+            assert_eq!(e.shape, sb.shape());
+            assert_eq!(e.platform.position, [0.0, 0.0, -sb.height]);
+        }
+    }
 
     #[test]
     fn scan_bodies_are_closed_with_their_flat() {

@@ -124,6 +124,11 @@ impl Target {
         &self.points
     }
 
+    /// Unit normal of target point `i`, when the target has normals.
+    pub fn normal(&self, i: usize) -> Option<Vector3<f64>> {
+        self.normals.as_ref().map(|n| n[i])
+    }
+
     /// Nearest target point to `p`: index and distance (mm).
     pub fn nearest(&self, p: &Point3<f64>) -> Option<(usize, f64)> {
         self.index.nearest(p)
@@ -233,7 +238,7 @@ fn trim(pairs: &mut Vec<(usize, usize, f64)>, fraction: f64) {
 }
 
 /// Weighted least-squares rigid transform mapping the first points of each pair onto the second (Kabsch).
-pub(crate) fn kabsch(pairs: &[(Point3<f64>, Point3<f64>, f64)]) -> Isometry3<f64> {
+pub fn kabsch(pairs: &[(Point3<f64>, Point3<f64>, f64)]) -> Isometry3<f64> {
     let wsum: f64 = pairs.iter().map(|p| p.2).sum();
     if wsum <= 0.0 {
         return Isometry3::identity();

@@ -7,5 +7,5 @@
 mod icp;
 mod normals;
 
-pub use icp::{icp, IcpOptions, IcpResult, Kernel, Method, Target};
+pub use icp::{icp, kabsch, IcpOptions, IcpResult, Kernel, Method, Target};
 pub use normals::estimate_normals;

@@ -155,3 +155,18 @@ pub fn orbit(mesh: &Mesh, azimuth_deg: f64, elevation_deg: f64) -> View {
     let up = if e.abs() > 1.4 { r * Vector3::y() } else { Vector3::z() };
     View { eye: c + dir * 200.0, target: c, up, width_mm: bb.diagonal() * 0.95 }
 }
+
+/// Colour of a signed deviation scaled to `t` ∈ [−1, 1]: blue (−1, inside / behind) through green (0) to red
+/// (+1, outside / ahead); values beyond the range saturate.
+pub fn diverging_color(t: f64) -> [u8; 3] {
+    let t = if t.is_finite() { t.clamp(-1.0, 1.0) } else { 0.0 };
+    let lerp = |a: [f64; 3], b: [f64; 3], s: f64| {
+        [0, 1, 2].map(|k| (a[k] + (b[k] - a[k]) * s).round().clamp(0.0, 255.0) as u8)
+    };
+    let (blue, green, red) = ([40.0, 80.0, 220.0], [80.0, 200.0, 100.0], [220.0, 40.0, 40.0]);
+    if t < 0.0 {
+        lerp(green, blue, -t)
+    } else {
+        lerp(green, red, t)
+    }
+}
