@@ -63,6 +63,34 @@ pub fn universal_to_fdi(universal: i32) -> Option<i32> {
     })
 }
 
+/// A rigid movement of one tooth in its own frame (origin at the crown centroid; axes mesial, buccal, occlusal).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToothMove {
+    /// FDI number of the tooth.
+    pub fdi: i32,
+    /// Translation (mm) along the tooth's mesial, buccal and occlusal axes.
+    #[serde(default)]
+    pub translation_mm: [f64; 3],
+    /// Rotation (degrees): tip (crown toward mesial), torque (crown toward buccal), rotation (mesial face toward buccal).
+    #[serde(default)]
+    pub rotation_deg: [f64; 3],
+}
+
+/// The rotation, in a tooth's (mesial, buccal, occlusal) coordinates, of tip, torque and rotation (radians):
+/// R = Rz(rotation) · Ry(tip) · Rx(−torque), so that positive tip moves the crown mesially, positive torque
+/// buccally and positive rotation turns the mesial face buccally.
+pub fn tooth_rotation(tip: f64, torque: f64, rotation: f64) -> nalgebra::Rotation3<f64> {
+    nalgebra::Rotation3::from_euler_angles(-torque, tip, rotation)
+}
+
+/// Tip, torque and rotation (radians) of a rotation in a tooth's coordinates; inverse of [`tooth_rotation`]
+/// for tips within ±90°.
+pub fn tooth_angles(r: &nalgebra::Rotation3<f64>) -> [f64; 3] {
+    let (roll, pitch, yaw) = r.euler_angles();
+    [pitch, -roll, yaw]
+}
+
 /// A tooth's local frame in the mesh frame (mm): origin at the crown centroid and three unit axes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ToothFrame {
@@ -173,6 +201,18 @@ pub fn tooth_mean_width(fdi: i32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tooth_angles_invert_tooth_rotation_and_follow_the_named_directions() {
+        let (tip, torque, rot) = (0.12, -0.05, 0.3);
+        let r = tooth_rotation(tip, torque, rot);
+        let back = tooth_angles(&r);
+        assert!((back[0] - tip).abs() < 1e-12 && (back[1] - torque).abs() < 1e-12 && (back[2] - rot).abs() < 1e-12);
+        // Tip moves the crown tip (+z) mesially (+x); torque buccally (+y); rotation turns mesial (+x) to buccal.
+        assert!((tooth_rotation(0.1, 0.0, 0.0) * Vector3::z()).x > 0.0);
+        assert!((tooth_rotation(0.0, 0.1, 0.0) * Vector3::z()).y > 0.0);
+        assert!((tooth_rotation(0.0, 0.0, 0.1) * Vector3::x()).y > 0.0);
+    }
 
     #[test]
     fn universal_round_trip_covers_all_32_teeth() {

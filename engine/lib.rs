@@ -35,5 +35,6 @@ pub mod registration;
 pub mod report;
 pub mod scan;
 pub mod segment;
+pub mod staging;
 
 pub use mesh::Mesh;

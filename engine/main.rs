@@ -182,6 +182,32 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Stages aligner treatment of one jaw from its segmented scan to a target setup: per-stage limits, no
+    /// collisions between neighbours, IPR where the target overlaps.
+    ///
+    /// Writes DIR/plan.json, DIR/setup.json (the target used), DIR/space.json (widths, arch length
+    /// discrepancy), DIR/movement.svg and one STL of the arch per stage in DIR/stages/.
+    /// Example: cusp stage lower.ply --labels lower.labels.json --target setup.json --out plan
+    Stage {
+        /// Jaw mesh.
+        mesh: PathBuf,
+        /// Teeth3DS labels of the mesh (segmented automatically if absent).
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Target setup (JSON: {"teeth": [{"fdi", "translation_mm": [mesial, buccal, occlusal],
+        /// "rotation_deg": [tip, torque, rotation]}]}, in each tooth's frame).
+        #[arg(long, conflicts_with = "auto")]
+        target: Option<PathBuf>,
+        /// Use the automatic target (smooth arch form, levelled tips) instead of a setup file.
+        #[arg(long)]
+        auto: bool,
+        /// Per-stage limits (TOML with any of the keys of the plan's "limits"; the rest keep their defaults).
+        #[arg(long)]
+        limits: Option<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Compare results with ground truth or a reference.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -508,6 +534,64 @@ fn run(cli: Cli) -> Result<()> {
                         if d.ok { "" } else { " — OUT OF TOLERANCE" }
                     );
                 }
+            }
+            eprintln!("wrote {}", out.display());
+        }
+        Command::Stage { mesh: path, labels, target, auto, limits, out } => {
+            use cusp::staging::{Limits, Setup};
+            let limits: Limits = match &limits {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+                    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                }
+                None => Limits::default(),
+            };
+            let mesh = io::read_mesh(&path)?;
+            let (labels, jaw, occlusal) = match &labels {
+                Some(l) => {
+                    let t = io::read_labels_for(l, &mesh)?;
+                    let frame = cusp::segment::orient(&mesh);
+                    (t.labels, t.jaw, frame.occlusal)
+                }
+                None => {
+                    let seg = cusp::segment::segment(&mesh);
+                    (seg.labels, seg.frame.jaw, seg.frame.occlusal)
+                }
+            };
+            let dentition = cusp::dentition::Dentition::from_labels(&mesh, &labels, jaw, occlusal);
+            anyhow::ensure!(!dentition.teeth.is_empty(), "{}: no teeth found to stage", path.display());
+            let setup = match (&target, auto) {
+                (Some(t), _) => {
+                    let text = std::fs::read_to_string(t).with_context(|| format!("cannot read {}", t.display()))?;
+                    Setup::from_json(&text, &t.display().to_string())?
+                }
+                (None, true) => cusp::staging::auto_setup(&mesh, &dentition),
+                (None, false) => anyhow::bail!("give a target: --target setup.json or --auto"),
+            };
+            let plan = cusp::staging::plan(&mesh, &dentition, &setup, &limits)?;
+            let space = cusp::staging::space_analysis(&mesh, &dentition);
+            let stages_dir = out.join("stages");
+            std::fs::create_dir_all(&stages_dir).with_context(|| format!("cannot create {}", stages_dir.display()))?;
+            for st in &plan.stages {
+                let m = cusp::staging::stage_mesh(&mesh, &dentition, st);
+                io::write_mesh(stages_dir.join(format!("stage_{:02}.stl", st.index)), &m, WriteOptions::default())?;
+            }
+            io::write_atomic(&out.join("movement.svg"), cusp::staging::movement_chart_svg(&plan).as_bytes())?;
+            io::write_atomic(&out.join("setup.json"), serde_json::to_string_pretty(&setup)?.as_bytes())?;
+            io::write_atomic(&out.join("space.json"), serde_json::to_string_pretty(&space)?.as_bytes())?;
+            io::write_atomic(&out.join("plan.json"), serde_json::to_string_pretty(&plan)?.as_bytes())?;
+            eprintln!(
+                "{} stages (at least {} needed), {} IPR contacts; {}",
+                plan.stages.len() - 1,
+                plan.lower_bound_stages,
+                plan.ipr.len(),
+                plan.sequencing
+            );
+            if let Some(d) = space.discrepancy_mm {
+                eprintln!("arch length discrepancy {d:+.1} mm ({})", if d < 0.0 { "crowding" } else { "spacing" });
+            }
+            for w in &plan.warnings {
+                eprintln!("warning: {w}");
             }
             eprintln!("wrote {}", out.display());
         }

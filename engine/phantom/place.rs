@@ -66,9 +66,7 @@ impl PlacedTooth {
     /// Applies a movement given in this tooth's frame (rotation about the tooth origin).
     fn moved(&self, m: &ToothMove) -> PlacedTooth {
         let [tip, torque, rot] = m.rotation_deg.map(f64::to_radians);
-        let r = Rotation3::from_axis_angle(&Vector3::z_axis(), rot)
-            * Rotation3::from_axis_angle(&Vector3::y_axis(), tip)
-            * Rotation3::from_axis_angle(&Vector3::x_axis(), -torque);
+        let r = crate::dentition::tooth_rotation(tip, torque, rot);
         let t = Vector3::from(m.translation_mm);
         PlacedTooth { origin: self.origin + self.axes * t, axes: self.axes * r.matrix(), ..self.clone() }
     }

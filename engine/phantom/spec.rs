@@ -1,21 +1,8 @@
 //! What phantom to make: every field has a default, so a spec may set only what it changes.
 
 use super::crown::CrownResolution;
+pub use crate::dentition::ToothMove;
 use serde::{Deserialize, Serialize};
-
-/// A rigid movement of one tooth in its own frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ToothMove {
-    /// FDI number of the tooth.
-    pub fdi: i32,
-    /// Translation (mm) along the tooth's mesial, buccal and occlusal axes.
-    #[serde(default)]
-    pub translation_mm: [f64; 3],
-    /// Rotation (degrees): tip (crown toward mesial), torque (crown toward buccal), rotation (mesial face toward buccal).
-    #[serde(default)]
-    pub rotation_deg: [f64; 3],
-}
 
 /// A crown preparation on one tooth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

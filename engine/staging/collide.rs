@@ -1,0 +1,127 @@
+//! Overlap between neighbouring crowns at given poses (parry3d closest points on the crown surfaces).
+//!
+//! Crowns cut from a scan are open at the gum line, so "inside" is trusted only where the closest point on the
+//! other crown is away from its open rim (≥ 0.3 mm); contacts are on the crowns' proximal faces, not at the rim.
+
+use crate::dentition::Tooth;
+use crate::mesh::{Aabb, Mesh, PointIndex, SurfaceIndex, Topology};
+use nalgebra::{Isometry3, Point3};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// One crown prepared for overlap queries in its initial pose.
+struct Crown {
+    points: Vec<Point3<f64>>,
+    surface: Option<SurfaceIndex>,
+    rim: PointIndex,
+    bbox: Option<Aabb>,
+}
+
+/// Cache key: the two crowns and the exact bits of both poses.
+type PoseKey = (usize, usize, [u64; 14]);
+
+/// Crowns of one arch (in arch order) ready for overlap queries; answers are cached per pose pair.
+pub struct CrownCollider {
+    crowns: Vec<Crown>,
+    cache: Mutex<HashMap<PoseKey, f64>>,
+}
+
+impl std::fmt::Debug for CrownCollider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrownCollider").field("crowns", &self.crowns.len()).finish()
+    }
+}
+
+const RIM_CLEARANCE_MM: f64 = 0.3;
+const DEEPEST_MM: f64 = 2.0;
+
+impl CrownCollider {
+    /// Cuts each tooth's crown out of `mesh` (faces whose corners all belong to the tooth).
+    pub fn new(mesh: &Mesh, teeth: &[&Tooth]) -> Self {
+        let crowns = teeth
+            .iter()
+            .map(|t| {
+                let mut mine = vec![false; mesh.vertex_count()];
+                for &v in &t.vertices {
+                    mine[v as usize] = true;
+                }
+                let faces: Vec<usize> =
+                    (0..mesh.face_count()).filter(|&f| mesh.triangles()[f].iter().all(|&v| mine[v as usize])).collect();
+                let (sub, _) = mesh.submesh(&faces);
+                let topo = Topology::new(&sub);
+                let rim: Vec<Point3<f64>> = topo
+                    .boundary_loops(&sub)
+                    .iter()
+                    .flat_map(|l| l.vertices.iter().map(|&v| sub.positions()[v as usize]))
+                    .collect();
+                Crown {
+                    points: sub.positions().to_vec(),
+                    surface: SurfaceIndex::new(&sub),
+                    rim: PointIndex::new(&rim),
+                    bbox: sub.bounding_box(),
+                }
+            })
+            .collect();
+        Self { crowns, cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// Number of crowns.
+    pub fn len(&self) -> usize {
+        self.crowns.len()
+    }
+
+    /// Whether there are no crowns.
+    pub fn is_empty(&self) -> bool {
+        self.crowns.is_empty()
+    }
+
+    /// Deepest overlap (mm, 0 when apart) between crowns `a` and `b` when each is moved by its pose in `poses`
+    /// (jaw frame, initial → current).
+    pub fn penetration(&self, a: usize, b: usize, poses: &[Isometry3<f64>]) -> f64 {
+        let key = (a, b, pose_key(&poses[a], &poses[b]));
+        if let Some(v) = self.cache.lock().expect("cache lock").get(&key) {
+            return *v;
+        }
+        let rel_ab = poses[b].inverse() * poses[a];
+        let d = self.depth(a, b, &rel_ab).max(self.depth(b, a, &rel_ab.inverse()));
+        self.cache.lock().expect("cache lock").insert(key, d);
+        d
+    }
+
+    /// Deepest point of crown `a` (mapped by `b_from_a` into `b`'s initial pose) inside crown `b`.
+    fn depth(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> f64 {
+        let (ca, cb) = (&self.crowns[a], &self.crowns[b]);
+        let (Some(surface), Some(bb)) = (&cb.surface, &cb.bbox) else { return 0.0 };
+        ca.points
+            .par_iter()
+            .map(|p| {
+                let q = b_from_a * p;
+                if (0..3).any(|k| q[k] < bb.min[k] - 0.05 || q[k] > bb.max[k] + 0.05) {
+                    return 0.0;
+                }
+                let (on, d, inside) = surface.closest(&q);
+                if !inside || d > DEEPEST_MM {
+                    return 0.0;
+                }
+                if cb.rim.nearest(&on).is_some_and(|(_, r)| r < RIM_CLEARANCE_MM) {
+                    return 0.0;
+                }
+                d
+            })
+            .reduce(|| 0.0, f64::max)
+    }
+}
+
+/// Exact bits of two poses: equal poses hit the cache, any difference misses it.
+fn pose_key(a: &Isometry3<f64>, b: &Isometry3<f64>) -> [u64; 14] {
+    let mut k = [0u64; 14];
+    for (i, iso) in [a, b].iter().enumerate() {
+        let q = iso.rotation.into_inner();
+        let t = iso.translation.vector;
+        for (j, v) in [q.w, q.i, q.j, q.k, t.x, t.y, t.z].iter().enumerate() {
+            k[i * 7 + j] = v.to_bits();
+        }
+    }
+    k
+}

@@ -1,0 +1,521 @@
+//! Aligner staging: every tooth from its initial to its target pose in stages that respect per-stage limits,
+//! checked for collisions between neighbours at every stage, with interproximal reduction (IPR) planned where
+//! the target itself overlaps.
+//!
+//! Movements are rigid, about each tooth's **crown centroid** (scans show crowns, not roots, so the centre of
+//! resistance is not observable; the crown centroid is the reproducible choice), and are expressed in the
+//! tooth's own frame: translation along its mesial, buccal and occlusal axes (mm), tip, torque and rotation
+//! (degrees, see [`crate::dentition::tooth_rotation`]). Each tooth's movement is interpolated linearly in those
+//! six numbers, so a stage's movement on every axis is a fixed fraction of the total.
+
+mod chart;
+mod collide;
+mod space;
+mod target;
+
+pub use chart::movement_chart_svg;
+pub use collide::CrownCollider;
+pub use space::{bolton, space_analysis, BoltonRatios, SpaceAnalysis};
+pub use target::auto_setup;
+
+use crate::dentition::{tooth_angles, tooth_rotation, Dentition, ToothMove};
+use crate::mesh::Mesh;
+use nalgebra::{Isometry3, Matrix3, Point3, Rotation3, Translation3, UnitQuaternion, Vector3};
+use serde::{Deserialize, Serialize};
+
+/// Per-stage limits and planning tolerances; defaults follow current aligner planning software.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Mesio-distal translation per stage (mm).
+    pub mesiodistal_mm: f64,
+    /// Bucco-lingual translation per stage (mm).
+    pub buccolingual_mm: f64,
+    /// Intrusion / extrusion per stage (mm).
+    pub vertical_mm: f64,
+    /// Tip per stage (degrees).
+    pub tip_deg: f64,
+    /// Torque per stage (degrees).
+    pub torque_deg: f64,
+    /// Rotation about the long axis per stage (degrees).
+    pub rotation_deg: f64,
+    /// Most enamel removed from one tooth surface by IPR (mm).
+    pub ipr_per_surface_mm: f64,
+    /// Largest overlap tolerated between neighbouring crowns at any stage, after IPR (mm).
+    pub max_penetration_mm: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            mesiodistal_mm: 0.20,
+            buccolingual_mm: 0.20,
+            vertical_mm: 0.15,
+            tip_deg: 2.0,
+            torque_deg: 1.0,
+            rotation_deg: 2.0,
+            ipr_per_surface_mm: 0.5,
+            max_penetration_mm: 0.05,
+        }
+    }
+}
+
+impl Limits {
+    /// The limits as six numbers in the order of a movement: mesial, buccal, occlusal (mm), tip, torque,
+    /// rotation (degrees).
+    pub fn as_array(&self) -> [f64; 6] {
+        [self.mesiodistal_mm, self.buccolingual_mm, self.vertical_mm, self.tip_deg, self.torque_deg, self.rotation_deg]
+    }
+}
+
+/// Target poses: per tooth, the movement from the initial pose in that tooth's frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    /// Free text: units and frame, for people reading the file.
+    #[serde(default)]
+    pub note: String,
+    /// Movements; teeth not listed stay where they are.
+    pub teeth: Vec<ToothMove>,
+}
+
+/// A setup or plan input that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StagingError {
+    /// The setup file is not valid JSON for a setup.
+    #[error("{path}: {message}")]
+    Setup {
+        /// File.
+        path: String,
+        /// What is wrong and where.
+        message: String,
+    },
+    /// The setup moves a tooth the dentition does not have.
+    #[error("the setup moves tooth {0}, which is not in the dentition")]
+    UnknownTooth(i32),
+    /// The dentition has no teeth.
+    #[error("the dentition has no teeth to stage")]
+    NoTeeth,
+}
+
+impl Setup {
+    /// Parses a setup JSON; `path` names the source in errors.
+    pub fn from_json(text: &str, path: &str) -> Result<Self, StagingError> {
+        let s: Setup = serde_json::from_str(text)
+            .map_err(|e| StagingError::Setup { path: path.into(), message: format!("{e}") })?;
+        for m in &s.teeth {
+            if !m.translation_mm.iter().chain(&m.rotation_deg).all(|v| v.is_finite()) {
+                return Err(StagingError::Setup {
+                    path: path.into(),
+                    message: format!("tooth {}: movement must be finite", m.fdi),
+                });
+            }
+            if m.rotation_deg[0].abs() >= 80.0 {
+                return Err(StagingError::Setup {
+                    path: path.into(),
+                    message: format!("tooth {}: tip of {}° is not a tooth movement", m.fdi, m.rotation_deg[0]),
+                });
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// A rigid transform in the jaw's frame: rotation as a unit quaternion [w, x, y, z], translation (mm).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Transform {
+    /// Rotation [w, x, y, z].
+    pub rotation_wxyz: [f64; 4],
+    /// Translation (mm).
+    pub translation: [f64; 3],
+}
+
+impl Transform {
+    /// From an isometry.
+    pub fn from_isometry(t: &Isometry3<f64>) -> Self {
+        let q = t.rotation.into_inner();
+        Self { rotation_wxyz: [q.w, q.i, q.j, q.k], translation: t.translation.vector.into() }
+    }
+
+    /// As an isometry.
+    pub fn isometry(&self) -> Isometry3<f64> {
+        let [w, x, y, z] = self.rotation_wxyz;
+        Isometry3::from_parts(
+            Translation3::from(Vector3::from(self.translation)),
+            UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(w, x, y, z)),
+        )
+    }
+}
+
+/// A movement in a tooth's frame: translation (mesial, buccal, occlusal; mm) and tip, torque, rotation (degrees).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LocalMove {
+    /// Translation along mesial, buccal, occlusal (mm).
+    pub translation_mm: [f64; 3],
+    /// Tip, torque, rotation (degrees).
+    pub rotation_deg: [f64; 3],
+}
+
+impl LocalMove {
+    fn as_array(&self) -> [f64; 6] {
+        let [a, b, c] = self.translation_mm;
+        let [d, e, f] = self.rotation_deg;
+        [a, b, c, d, e, f]
+    }
+}
+
+/// One tooth at one stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTooth {
+    /// FDI number.
+    pub fdi: i32,
+    /// Initial pose → this stage (jaw frame).
+    pub cumulative: Transform,
+    /// Previous stage → this stage (jaw frame).
+    pub incremental: Transform,
+    /// The cumulative movement in the tooth's initial frame.
+    pub cumulative_local: LocalMove,
+}
+
+/// One aligner stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    /// 0 is the initial arch; the last stage is the target.
+    pub index: usize,
+    /// Every tooth's pose.
+    pub teeth: Vec<StageTooth>,
+    /// Deepest overlap between neighbouring crowns at this stage after the IPR done by then (mm; ≤ 0 when
+    /// apart).
+    pub worst_penetration_mm: f64,
+}
+
+/// Enamel to remove between two neighbours, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IprEvent {
+    /// Performed before this stage's aligner is worn.
+    pub stage: usize,
+    /// The two teeth (FDI), in arch order.
+    pub teeth: [i32; 2],
+    /// Total enamel removed at the contact (mm), split evenly between both surfaces.
+    pub amount_mm: f64,
+    /// Per surface (mm).
+    pub per_surface_mm: f64,
+}
+
+/// The staged plan: what `cusp stage` writes as plan.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Units of the numbers.
+    pub units: String,
+    /// Which jaw.
+    pub jaw: String,
+    /// What each movement turns about.
+    pub centre_of_rotation: String,
+    /// The limits planned to.
+    pub limits: Limits,
+    /// Teeth in arch order with their initial frames (centroid; mesial, buccal, occlusal axes).
+    pub frames: Vec<PlanFrame>,
+    /// The target movement per tooth (tooth frame).
+    pub targets: Vec<ToothMove>,
+    /// Stages 0 … N.
+    pub stages: Vec<Stage>,
+    /// Planned IPR.
+    pub ipr: Vec<IprEvent>,
+    /// Fewest stages any plan needs: the largest movement ÷ its per-stage limit.
+    pub lower_bound_stages: usize,
+    /// The sequencing used, in words.
+    pub sequencing: String,
+    /// What the plan could not do within the limits, in words (empty when everything held).
+    pub warnings: Vec<String>,
+    /// Attachments per tooth (FDI and a free description); none planned automatically yet.
+    pub attachments: Vec<(i32, String)>,
+    /// Overcorrection per tooth (extra movement in the tooth frame at the last stage); none by default.
+    pub overcorrection: Vec<ToothMove>,
+}
+
+/// A tooth's initial frame as stored in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFrame {
+    /// FDI number.
+    pub fdi: i32,
+    /// Crown centroid (mm).
+    pub centroid: [f64; 3],
+    /// Unit mesial, buccal, occlusal axes.
+    pub axes: [[f64; 3]; 3],
+}
+
+impl PlanFrame {
+    /// Columns mesial, buccal, occlusal.
+    pub fn matrix(&self) -> Matrix3<f64> {
+        Matrix3::from_columns(&self.axes.map(Vector3::from))
+    }
+
+    /// A jaw-frame transform's movement in this tooth's initial frame.
+    pub fn local_move(&self, t: &Isometry3<f64>) -> LocalMove {
+        let a = self.matrix();
+        let c = Point3::from(self.centroid);
+        let d = a.transpose() * ((t * c) - c);
+        let r = Rotation3::from_matrix_unchecked(a.transpose() * t.rotation.to_rotation_matrix().matrix() * a);
+        LocalMove { translation_mm: d.into(), rotation_deg: tooth_angles(&r).map(f64::to_degrees) }
+    }
+
+    /// The jaw-frame transform of a movement in this tooth's frame (about the centroid).
+    pub fn transform(&self, m: &LocalMove) -> Isometry3<f64> {
+        let a = self.matrix();
+        let c = Point3::from(self.centroid).coords;
+        let [tip, torque, rot] = m.rotation_deg.map(f64::to_radians);
+        let r_local = tooth_rotation(tip, torque, rot);
+        let r = Rotation3::from_matrix_unchecked(a * r_local.matrix() * a.transpose());
+        let t = c + a * Vector3::from(m.translation_mm) - r * c;
+        Isometry3::from_parts(Translation3::from(t), UnitQuaternion::from_rotation_matrix(&r))
+    }
+}
+
+/// Teeth of one jaw in arch order: from the right distal end to the left distal end as seen by the patient
+/// (upper 18 … 11, 21 … 28; lower 48 … 41, 31 … 38).
+pub fn arch_order(fdis: &[i32]) -> Vec<i32> {
+    let key = |f: &i32| {
+        let (q, p) = (f / 10, f % 10);
+        match q {
+            1 | 4 => -p,
+            _ => p,
+        }
+    };
+    let mut v = fdis.to_vec();
+    v.sort_by_key(key);
+    v
+}
+
+/// Number of stages a movement needs on its own: the largest |movement| ÷ limit over the six axes.
+pub fn stages_needed(m: &LocalMove, limits: &Limits) -> usize {
+    m.as_array()
+        .iter()
+        .zip(limits.as_array())
+        .map(|(v, l)| (v.abs() / l - 1e-9).ceil().max(0.0) as usize)
+        .max()
+        .unwrap_or(0)
+}
+
+/// When each tooth moves: it starts after `start` stages and takes `duration` stages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    start: usize,
+    duration: usize,
+}
+
+impl Slot {
+    fn fraction(&self, stage: usize) -> f64 {
+        if self.duration == 0 {
+            return if stage >= self.start { 1.0 } else { 0.0 };
+        }
+        ((stage as f64 - self.start as f64) / self.duration as f64).clamp(0.0, 1.0)
+    }
+
+    fn end(&self) -> usize {
+        self.start + self.duration
+    }
+}
+
+fn scaled(m: &LocalMove, f: f64) -> LocalMove {
+    LocalMove { translation_mm: m.translation_mm.map(|v| v * f), rotation_deg: m.rotation_deg.map(|v| v * f) }
+}
+
+/// Stages a dentition to its setup. `mesh` is the jaw the dentition indexes.
+pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) -> Result<Plan, StagingError> {
+    if dentition.teeth.is_empty() {
+        return Err(StagingError::NoTeeth);
+    }
+    for m in &setup.teeth {
+        if dentition.tooth(m.fdi).is_none() {
+            return Err(StagingError::UnknownTooth(m.fdi));
+        }
+    }
+    let order = arch_order(&dentition.teeth.iter().map(|t| t.fdi).collect::<Vec<_>>());
+    let frames: Vec<PlanFrame> = order
+        .iter()
+        .map(|&f| {
+            let fr = dentition.tooth(f).expect("in order").frame;
+            PlanFrame {
+                fdi: f,
+                centroid: fr.centroid.coords.into(),
+                axes: [fr.mesial.into(), fr.buccal.into(), fr.occlusal.into()],
+            }
+        })
+        .collect();
+    let targets: Vec<LocalMove> = order
+        .iter()
+        .map(|f| {
+            setup.teeth.iter().find(|m| m.fdi == *f).map_or(
+                LocalMove { translation_mm: [0.0; 3], rotation_deg: [0.0; 3] },
+                |m| LocalMove { translation_mm: m.translation_mm, rotation_deg: m.rotation_deg },
+            )
+        })
+        .collect();
+    let collider =
+        CrownCollider::new(mesh, &order.iter().map(|f| dentition.tooth(*f).expect("in order")).collect::<Vec<_>>());
+    let need: Vec<usize> = targets.iter().map(|m| stages_needed(m, limits)).collect();
+    let lower_bound = need.iter().copied().max().unwrap_or(0);
+    let pose = |slots: &[Slot], i: usize, k: usize| frames[i].transform(&scaled(&targets[i], slots[i].fraction(k)));
+    let simulate = |slots: &[Slot]| -> (usize, Vec<Vec<f64>>) {
+        let n = slots.iter().map(Slot::end).max().unwrap_or(0);
+        let pens = (0..=n)
+            .map(|k| {
+                let poses: Vec<Isometry3<f64>> = (0..frames.len()).map(|i| pose(slots, i, k)).collect();
+                (0..frames.len().saturating_sub(1)).map(|i| collider.penetration(i, i + 1, &poses)).collect()
+            })
+            .collect();
+        (n, pens)
+    };
+    // IPR: a contact that still overlaps at the target gets enamel removed, before the first stage that needs it.
+    let ipr_for = |pens: &[Vec<f64>], n: usize| -> Vec<Option<(usize, f64)>> {
+        (0..frames.len().saturating_sub(1))
+            .map(|p| {
+                let at_target = pens[n][p];
+                if at_target <= limits.max_penetration_mm {
+                    return None;
+                }
+                let amount = ((at_target + 0.02) / 0.05).ceil() * 0.05;
+                let amount = amount.min(2.0 * limits.ipr_per_surface_mm);
+                let first = (0..=n).find(|&k| pens[k][p] > limits.max_penetration_mm).unwrap_or(n);
+                Some((first, amount))
+            })
+            .collect()
+    };
+    let excess = |pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], k: usize, p: usize| {
+        let allowance = ipr[p].filter(|(s, _)| k >= *s).map_or(0.0, |(_, a)| a);
+        pens[k][p] - allowance
+    };
+    // Everything at once, each tooth at its own pace; where neighbours would collide on the way, delay or slow
+    // one of them (whichever keeps the plan shortest and the overlap smallest), and check again.
+    let mut slots: Vec<Slot> = need.iter().map(|&d| Slot { start: 0, duration: d }).collect();
+    let mut adjustments = 0usize;
+    let mut warnings = Vec::new();
+    let (mut n, mut pens) = simulate(&slots);
+    let mut ipr = ipr_for(&pens, n);
+    let worst = |pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], n: usize| -> Option<(usize, usize, f64)> {
+        let mut w: Option<(usize, usize, f64)> = None;
+        for k in 0..=n {
+            for p in 0..pens[k].len() {
+                let e = excess(pens, ipr, k, p);
+                if e > limits.max_penetration_mm && w.is_none_or(|x| e > x.2) {
+                    w = Some((k, p, e));
+                }
+            }
+        }
+        w
+    };
+    while let Some((_, p, e0)) = worst(&pens, &ipr, n) {
+        if adjustments >= 60 {
+            warnings.push(format!(
+                "teeth {} and {} still overlap by {:.2} mm on the way after {adjustments} sequencing changes",
+                order[p],
+                order[p + 1],
+                e0
+            ));
+            break;
+        }
+        adjustments += 1;
+        let mut best: Option<(Vec<Slot>, usize, f64)> = None;
+        for i in [p, p + 1] {
+            for change in [Slot { start: 1, duration: 0 }, Slot { start: 0, duration: 1 }] {
+                let mut s = slots.clone();
+                s[i].start += change.start;
+                s[i].duration += change.duration;
+                let (n2, pens2) = simulate(&s);
+                let ipr2 = ipr_for(&pens2, n2);
+                let e = worst(&pens2, &ipr2, n2).map_or(0.0, |w| w.2);
+                let better = best.as_ref().is_none_or(|b| (e, n2) < (b.2, b.1) || (e <= b.2 + 1e-9 && n2 < b.1));
+                if better {
+                    best = Some((s, n2, e));
+                }
+            }
+        }
+        slots = best.expect("four options tried").0;
+        (n, pens) = simulate(&slots);
+        ipr = ipr_for(&pens, n);
+    }
+    for (p, e) in ipr.iter().enumerate() {
+        if let Some((_, amount)) = e {
+            let need_total = pens[n][p];
+            if need_total > *amount + limits.max_penetration_mm {
+                warnings.push(format!(
+                    "teeth {} and {} overlap by {:.2} mm at the target: more than IPR may remove ({:.2} mm per surface)",
+                    order[p],
+                    order[p + 1],
+                    need_total,
+                    limits.ipr_per_surface_mm
+                ));
+            }
+        }
+    }
+    let stages: Vec<Stage> = (0..=n)
+        .map(|k| {
+            let teeth = (0..frames.len())
+                .map(|i| {
+                    let cur = pose(&slots, i, k);
+                    let prev = if k == 0 { Isometry3::identity() } else { pose(&slots, i, k - 1) };
+                    StageTooth {
+                        fdi: order[i],
+                        cumulative: Transform::from_isometry(&cur),
+                        incremental: Transform::from_isometry(&(cur * prev.inverse())),
+                        cumulative_local: scaled(&targets[i], slots[i].fraction(k)),
+                    }
+                })
+                .collect();
+            let worst = (0..frames.len().saturating_sub(1)).map(|p| excess(&pens, &ipr, k, p)).fold(f64::MIN, f64::max);
+            Stage { index: k, teeth, worst_penetration_mm: if worst == f64::MIN { 0.0 } else { worst } }
+        })
+        .collect();
+    let ipr_events = ipr
+        .iter()
+        .enumerate()
+        .filter_map(|(p, e)| {
+            e.map(|(stage, amount)| IprEvent {
+                stage,
+                teeth: [order[p], order[p + 1]],
+                amount_mm: amount,
+                per_surface_mm: amount / 2.0,
+            })
+        })
+        .collect();
+    let sequencing = if adjustments == 0 {
+        "all teeth start together, each at its own pace (no collisions on the way)".to_string()
+    } else {
+        format!(
+            "all teeth start together; {adjustments} delays or slow-downs of single teeth avoid collisions on the way"
+        )
+    };
+    Ok(Plan {
+        units: "mm, degrees".into(),
+        jaw: dentition.jaw.as_str().into(),
+        centre_of_rotation: "crown centroid".into(),
+        limits: *limits,
+        frames,
+        targets: order
+            .iter()
+            .zip(&targets)
+            .map(|(f, m)| ToothMove { fdi: *f, translation_mm: m.translation_mm, rotation_deg: m.rotation_deg })
+            .collect(),
+        stages,
+        ipr: ipr_events,
+        lower_bound_stages: lower_bound,
+        sequencing,
+        warnings,
+        attachments: Vec::new(),
+        overcorrection: Vec::new(),
+    })
+}
+
+/// The jaw mesh at one stage: each tooth's vertices moved by its cumulative transform (gingiva unchanged).
+pub fn stage_mesh(mesh: &Mesh, dentition: &Dentition, stage: &Stage) -> Mesh {
+    let mut p = mesh.positions().to_vec();
+    for st in &stage.teeth {
+        if let Some(t) = dentition.tooth(st.fdi) {
+            let iso = st.cumulative.isometry();
+            for &v in &t.vertices {
+                p[v as usize] = iso * mesh.positions()[v as usize];
+            }
+        }
+    }
+    Mesh::new(p, mesh.triangles().to_vec()).expect("same topology")
+}
