@@ -127,3 +127,31 @@ fn a_setup_for_a_tooth_that_is_not_there_is_refused() {
     let bad = Setup::from_json(r#"{"teeth": [{"fdi": 41, "translation": [1, 0, 0]}]}"#, "setup.json").unwrap_err();
     assert!(bad.to_string().starts_with("setup.json") && bad.to_string().contains("translation"), "{bad}");
 }
+
+#[test]
+fn a_tooth_that_would_catch_up_with_its_neighbour_is_slowed_not_collided() {
+    let (mesh, d) = lower(2);
+    // 41, 31, 32 and 33 all shift 0.6 mm toward the patient's left (mesially for 41, distally for the others);
+    // 32 also rotates 10° (5 stages) while 31 alone would take 3 stages and run into 32 on the way.
+    let setup = Setup {
+        note: String::new(),
+        teeth: vec![
+            mv(41, [0.6, 0.0, 0.0], [0.0; 3]),
+            mv(31, [-0.6, 0.0, 0.0], [0.0; 3]),
+            mv(32, [-0.6, 0.0, 0.0], [0.0, 0.0, 10.0]),
+            mv(33, [-0.6, 0.0, 0.0], [0.0; 3]),
+        ],
+    };
+    let p = plan(&mesh, &d, &setup, &Limits::default()).unwrap();
+    let json = serde_json::to_string(&p).unwrap();
+    let p = check(&mesh, &d, &json, &setup);
+    let n = p.stages.len() - 1;
+    eprintln!("{n} stages (lower bound {}), {}; ipr {:?}", p.lower_bound_stages, p.sequencing, p.ipr);
+    assert!(p.sequencing.contains("delays or slow-downs"), "{}", p.sequencing);
+    assert!(
+        n as f64 <= 1.1 * p.lower_bound_stages as f64 + 1.0,
+        "{n} stages for a lower bound of {}",
+        p.lower_bound_stages
+    );
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}

@@ -392,11 +392,13 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
     let mut warnings = Vec::new();
     let (mut n, mut pens) = simulate(&slots);
     let mut ipr = ipr_for(&pens, n);
+    // Overlap on the way beyond what the pair will have at the target anyway (an overlap left at the target,
+    // beyond what IPR may remove, is reported, not sequenced around).
     let worst = |pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], n: usize| -> Option<(usize, usize, f64)> {
         let mut w: Option<(usize, usize, f64)> = None;
         for k in 0..=n {
             for p in 0..pens[k].len() {
-                let e = excess(pens, ipr, k, p);
+                let e = excess(pens, ipr, k, p) - excess(pens, ipr, n, p).max(0.0);
                 if e > limits.max_penetration_mm && w.is_none_or(|x| e > x.2) {
                     w = Some((k, p, e));
                 }
