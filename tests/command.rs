@@ -207,3 +207,54 @@ fn implant_report_from_the_command_line() {
     ]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cusp-sb-z"));
 }
+
+#[test]
+fn stage_writes_a_plan_the_models_and_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ph = dir.path().join("ph");
+    let o = cusp(&[
+        "phantom".as_ref(),
+        "--coarse".as_ref(),
+        "--seed".as_ref(),
+        "6".as_ref(),
+        "--out".as_ref(),
+        ph.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let setup = dir.path().join("setup.json");
+    std::fs::write(&setup, r#"{"teeth": [{"fdi": 41, "translation_mm": [0, -0.5, 0], "rotation_deg": [0, -3, 6]}]}"#)
+        .unwrap();
+    let out = dir.path().join("plan");
+    let (mesh, labels) = (ph.join("lower.ply"), ph.join("lower.labels.json"));
+    let o = cusp(&[
+        "stage".as_ref(),
+        mesh.as_os_str(),
+        "--labels".as_ref(),
+        labels.as_os_str(),
+        "--target".as_ref(),
+        setup.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan: cusp::staging::Plan = serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan.stages.len() - 1, 3, "torque 3° at 1° per stage");
+    for s in &plan.stages {
+        let m = io::read_mesh(out.join(format!("stages/stage_{:02}.stl", s.index))).unwrap();
+        assert!(m.vertex_count() > 1000);
+    }
+    assert!(std::fs::read_to_string(out.join("movement.svg")).unwrap().contains("Crown translation per stage"));
+    // A setup key that does not exist is named.
+    std::fs::write(&setup, r#"{"teeth": [{"fdi": 41, "translation": [0, 0, 0]}]}"#).unwrap();
+    let o = cusp(&[
+        "stage".as_ref(),
+        mesh.as_os_str(),
+        "--labels".as_ref(),
+        labels.as_os_str(),
+        "--target".as_ref(),
+        setup.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("translation"));
+}
