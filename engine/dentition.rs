@@ -91,6 +91,35 @@ pub fn tooth_angles(r: &nalgebra::Rotation3<f64>) -> [f64; 3] {
     [pitch, -roll, yaw]
 }
 
+/// A jaw-frame rigid transform read in a tooth's frame (origin `centroid`, columns of `axes` mesial, buccal,
+/// occlusal): the centroid's displacement along the axes (mm) and tip, torque, rotation (degrees).
+pub fn movement_in_frame(
+    centroid: &Point3<f64>,
+    axes: &nalgebra::Matrix3<f64>,
+    t: &nalgebra::Isometry3<f64>,
+) -> ([f64; 3], [f64; 3]) {
+    let d = axes.transpose() * (t * centroid - centroid);
+    let r =
+        nalgebra::Rotation3::from_matrix_unchecked(axes.transpose() * t.rotation.to_rotation_matrix().matrix() * axes);
+    (d.into(), tooth_angles(&r).map(f64::to_degrees))
+}
+
+/// The jaw-frame rigid transform of a movement given in a tooth's frame, turning about the centroid; inverse
+/// of [`movement_in_frame`].
+pub fn transform_in_frame(
+    centroid: &Point3<f64>,
+    axes: &nalgebra::Matrix3<f64>,
+    translation_mm: [f64; 3],
+    rotation_deg: [f64; 3],
+) -> nalgebra::Isometry3<f64> {
+    let c = centroid.coords;
+    let [tip, torque, rot] = rotation_deg.map(f64::to_radians);
+    let r =
+        nalgebra::Rotation3::from_matrix_unchecked(axes * tooth_rotation(tip, torque, rot).matrix() * axes.transpose());
+    let t = c + axes * Vector3::from(translation_mm) - r * c;
+    nalgebra::Isometry3::from_parts(nalgebra::Translation3::from(t), nalgebra::UnitQuaternion::from_rotation_matrix(&r))
+}
+
 /// A tooth's local frame in the mesh frame (mm): origin at the crown centroid and three unit axes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ToothFrame {
@@ -102,6 +131,13 @@ pub struct ToothFrame {
     pub mesial: Vector3<f64>,
     /// Bucco-lingual axis, toward the cheek or lips.
     pub buccal: Vector3<f64>,
+}
+
+impl ToothFrame {
+    /// Columns mesial, buccal, occlusal.
+    pub fn axes(&self) -> nalgebra::Matrix3<f64> {
+        nalgebra::Matrix3::from_columns(&[self.mesial, self.buccal, self.occlusal])
+    }
 }
 
 /// One tooth of a segmented jaw.

@@ -258,3 +258,56 @@ fn stage_writes_a_plan_the_models_and_a_chart() {
     ]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("translation"));
 }
+
+#[test]
+fn progress_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[phantom]\nseed = 3\ncrown_around = 48\ncrown_side = 14\ncrown_occlusal = 9\ngingiva_spacing_mm = 0.9\n\
+         [[phantom.time_series]]\nmoves = [{ fdi = 33, rotation_deg = [0.0, 0.0, 8.0] }]\n",
+    )
+    .unwrap();
+    let ph = dir.path().join("ph");
+    let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), ph.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("progress");
+    let (b, l, a) = (ph.join("lower.ply"), ph.join("lower.labels.json"), ph.join("lower_t1.ply"));
+    let o = cusp(&[
+        "progress".as_ref(),
+        "--before".as_ref(),
+        b.as_os_str(),
+        "--before-labels".as_ref(),
+        l.as_os_str(),
+        "--after".as_ref(),
+        a.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("progress.json")).unwrap()).unwrap();
+    for t in r["teeth"].as_array().unwrap() {
+        let rot = t["rotation_deg"][2].as_f64().unwrap();
+        if t["fdi"] == 33 {
+            assert!((rot - 8.0).abs() < 0.3, "33 turned {rot}°");
+        } else {
+            assert!(rot.abs() < 0.1, "{} turned {rot}°", t["fdi"]);
+        }
+    }
+    assert!(io::read_mesh(out.join("after_vs_before.ply")).unwrap().colors().is_some());
+    // The upper jaw is not a later scan of the lower.
+    let u = ph.join("upper_t1.ply");
+    let o = cusp(&[
+        "progress".as_ref(),
+        "--before".as_ref(),
+        b.as_os_str(),
+        "--before-labels".as_ref(),
+        l.as_os_str(),
+        "--after".as_ref(),
+        u.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!o.status.success());
+}

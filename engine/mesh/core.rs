@@ -147,6 +147,13 @@ impl Mesh {
         self
     }
 
+    /// The same mesh without per-vertex and per-face labels.
+    pub fn without_labels(mut self) -> Self {
+        self.labels = None;
+        self.face_labels = None;
+        self
+    }
+
     /// Vertex positions (mm).
     pub fn positions(&self) -> &[Point3<f64>] {
         &self.positions

@@ -18,9 +18,9 @@ pub use collide::CrownCollider;
 pub use space::{bolton, space_analysis, BoltonRatios, SpaceAnalysis};
 pub use target::auto_setup;
 
-use crate::dentition::{tooth_angles, tooth_rotation, Dentition, ToothMove};
+use crate::dentition::{movement_in_frame, transform_in_frame, Dentition, ToothMove};
 use crate::mesh::Mesh;
-use nalgebra::{Isometry3, Matrix3, Point3, Rotation3, Translation3, UnitQuaternion, Vector3};
+use nalgebra::{Isometry3, Matrix3, Point3, Translation3, UnitQuaternion, Vector3};
 use serde::{Deserialize, Serialize};
 
 /// Per-stage limits and planning tolerances; defaults follow current aligner planning software.
@@ -252,22 +252,13 @@ impl PlanFrame {
 
     /// A jaw-frame transform's movement in this tooth's initial frame.
     pub fn local_move(&self, t: &Isometry3<f64>) -> LocalMove {
-        let a = self.matrix();
-        let c = Point3::from(self.centroid);
-        let d = a.transpose() * ((t * c) - c);
-        let r = Rotation3::from_matrix_unchecked(a.transpose() * t.rotation.to_rotation_matrix().matrix() * a);
-        LocalMove { translation_mm: d.into(), rotation_deg: tooth_angles(&r).map(f64::to_degrees) }
+        let (translation_mm, rotation_deg) = movement_in_frame(&Point3::from(self.centroid), &self.matrix(), t);
+        LocalMove { translation_mm, rotation_deg }
     }
 
     /// The jaw-frame transform of a movement in this tooth's frame (about the centroid).
     pub fn transform(&self, m: &LocalMove) -> Isometry3<f64> {
-        let a = self.matrix();
-        let c = Point3::from(self.centroid).coords;
-        let [tip, torque, rot] = m.rotation_deg.map(f64::to_radians);
-        let r_local = tooth_rotation(tip, torque, rot);
-        let r = Rotation3::from_matrix_unchecked(a * r_local.matrix() * a.transpose());
-        let t = c + a * Vector3::from(m.translation_mm) - r * c;
-        Isometry3::from_parts(Translation3::from(t), UnitQuaternion::from_rotation_matrix(&r))
+        transform_in_frame(&Point3::from(self.centroid), &self.matrix(), m.translation_mm, m.rotation_deg)
     }
 }
 
