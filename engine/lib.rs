@@ -31,6 +31,7 @@ pub mod io;
 pub mod mesh;
 pub mod occlusion;
 pub mod phantom;
+pub mod pipeline;
 pub mod progress;
 pub mod registration;
 pub mod report;

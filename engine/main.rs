@@ -240,6 +240,30 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Runs a scenario end to end (phantom, scanning, segmentation, occlusion, implants, staging, progress)
+    /// and writes report.json, report.html, the meshes and scenario.resolved.toml to
+    /// reports/out/<scenario>/ (or --out). Failed checks against ground truth are listed (and in the report);
+    /// with --strict they make the exit status 2.
+    /// Example: cusp run scenarios/aligner_staging.toml
+    Run {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder (default reports/out/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit with status 2 when a check fails.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// The demo: cusp run scenarios/demo.toml (built into the binary, so it runs from anywhere).
+    Demo {
+        /// Output folder (default reports/out/demo).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit with status 2 when a check fails.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Compare results with ground truth or a reference.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -281,6 +305,43 @@ struct SpecFile {
     phantom: Option<cusp::phantom::PhantomSpec>,
     #[serde(default)]
     scanner: Option<cusp::phantom::scanner::ScannerSpec>,
+}
+
+/// The demo scenario, compiled in so that `cusp demo` runs from any directory.
+const DEMO: &str = include_str!("../scenarios/demo.toml");
+
+/// Runs a scenario with a progress line per stage; with `strict`, exit status 2 when a check fails.
+fn run_scenario(s: &cusp::pipeline::Scenario, out: Option<PathBuf>, strict: bool) -> Result<()> {
+    let out = out.unwrap_or_else(|| PathBuf::from("reports/out").join(&s.name));
+    let total = cusp::pipeline::stage_names(s).len() as u64;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})").expect("valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let checks = cusp::pipeline::run_to_dir(s, &out, &|name, i, _| {
+        bar.set_position(i as u64);
+        bar.set_message(name.to_string());
+    })?;
+    bar.finish_and_clear();
+    let failed: Vec<_> = checks.iter().filter(|c| !c.pass).collect();
+    eprintln!(
+        "{}: {} stages in {:.1} s; {} of {} checks pass; report: {}",
+        s.name,
+        total,
+        started.elapsed().as_secs_f64(),
+        checks.len() - failed.len(),
+        checks.len(),
+        out.join("report.html").display()
+    );
+    for c in &failed {
+        eprintln!("FAILED: {} = {:.3} {} (threshold {:.3})", c.name, c.value, c.unit, c.threshold);
+    }
+    if strict && !failed.is_empty() {
+        std::process::exit(2);
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -687,6 +748,14 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             eprintln!("wrote {}", out.display());
+        }
+        Command::Run { scenario, out, strict } => {
+            let s = cusp::pipeline::Scenario::read(&scenario)?;
+            return run_scenario(&s, out, strict);
+        }
+        Command::Demo { out, strict } => {
+            let s = cusp::pipeline::Scenario::from_toml(DEMO, std::path::Path::new("scenarios/demo.toml"))?;
+            return run_scenario(&s, out, strict);
         }
         Command::Eval(EvalCommand::Segment { pred, gt, mesh, json }) => {
             let m = io::read_mesh(&mesh)?;

@@ -1,3 +1,4 @@
-//! Reports: pictures of meshes for people (and, later, JSON + self-contained HTML).
+//! Reports: pictures of meshes for people, and the self-contained HTML report of a scenario run.
 
+pub mod html;
 pub mod render;

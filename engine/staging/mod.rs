@@ -184,8 +184,8 @@ pub struct Stage {
     pub index: usize,
     /// Every tooth's pose.
     pub teeth: Vec<StageTooth>,
-    /// Deepest overlap between neighbouring crowns at this stage after the IPR done by then (mm; ≤ 0 when
-    /// apart).
+    /// Deepest overlap between neighbouring crowns at this stage beyond the initial arch's own, after the IPR
+    /// done by then (mm; ≤ 0 when apart).
     pub worst_penetration_mm: f64,
 }
 
@@ -349,12 +349,15 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
     let pose = |slots: &[Slot], i: usize, k: usize| frames[i].transform(&scaled(&targets[i], slots[i].fraction(k)));
     let simulate = |slots: &[Slot]| -> (usize, Vec<Vec<f64>>) {
         let n = slots.iter().map(Slot::end).max().unwrap_or(0);
-        let pens = (0..=n)
+        let raw: Vec<Vec<f64>> = (0..=n)
             .map(|k| {
                 let poses: Vec<Isometry3<f64>> = (0..frames.len()).map(|i| pose(slots, i, k)).collect();
                 (0..frames.len().saturating_sub(1)).map(|i| collider.penetration(i, i + 1, &poses)).collect()
             })
             .collect();
+        // Overlap the initial arch already has (a tight contact, crowns cut generously at the margins) is the
+        // baseline: teeth in a mouth do not overlap, so only overlap added by the movement counts.
+        let pens = raw.iter().map(|row| row.iter().zip(&raw[0]).map(|(x, b)| (x - b).max(0.0)).collect()).collect();
         (n, pens)
     };
     // IPR: a contact that still overlaps at the target gets enamel removed, before the first stage that needs it.

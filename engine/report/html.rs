@@ -1,0 +1,297 @@
+//! The self-contained HTML report: one file that opens offline — summary per user question, tables, plots
+//! (plotters SVG, inline) and an interactive 3D view (a small hand-written WebGL viewer, inline).
+
+use crate::pipeline::{RunOutput, Scenario};
+use base64::Engine;
+use serde_json::Value;
+use std::fmt::Write;
+
+const VIEWER: &str = include_str!("viewer.js");
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2330;background:#fafbfc}
+header{background:#1f3b57;color:#fff;padding:18px 32px}header h1{margin:0;font-size:24px}header p{margin:6px 0 0;opacity:.85}
+main{padding:12px 32px 40px;max-width:1200px}section{background:#fff;border:1px solid #e3e7ee;border-radius:8px;margin:16px 0;padding:14px 20px}
+h2{font-size:18px;margin:4px 0 10px;color:#1f3b57}table{border-collapse:collapse;margin:8px 0;font-size:13px}
+td,th{border-bottom:1px solid #e8ebf0;padding:4px 10px;text-align:right}th{background:#f3f5f8}td:first-child,th:first-child{text-align:left}
+.pass{color:#16794a;font-weight:600}.fail{color:#b3261e;font-weight:600}.answer{font-size:15px;margin:4px 0 8px}
+#view{width:100%;height:520px;border:1px solid #dde2ea;border-radius:6px;cursor:grab;display:block}
+#view-controls label{margin-right:14px;font-size:14px}.note{color:#5b6577;font-size:13px}svg{max-width:100%;height:auto}";
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn num(v: &Value, digits: usize) -> String {
+    v.as_f64().map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+fn table(head: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = String::from("<table><tr>");
+    for h in head {
+        let _ = write!(s, "<th>{}</th>", esc(h));
+    }
+    s.push_str("</tr>");
+    for r in rows {
+        s.push_str("<tr>");
+        for c in r {
+            let _ = write!(s, "<td>{c}</td>");
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table>");
+    s
+}
+
+fn section(title: &str, body: &str) -> String {
+    format!("<section><h2>{}</h2>{body}</section>", esc(title))
+}
+
+/// The whole report as one HTML document.
+pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
+    let r = &out.report;
+    let mut body = String::new();
+    // Checks against ground truth first: is everything trustworthy?
+    let passed = out.checks.iter().filter(|c| c.pass).count();
+    let rows: Vec<Vec<String>> = out
+        .checks
+        .iter()
+        .map(|c| {
+            vec![
+                esc(&c.name),
+                format!("{:.3}", c.value),
+                format!("{:.3}", c.threshold),
+                esc(&c.unit),
+                if c.pass { "<span class=pass>pass</span>".into() } else { "<span class=fail>FAIL</span>".into() },
+            ]
+        })
+        .collect();
+    body += &section(
+        "Accuracy against ground truth (phantom)",
+        &format!(
+            "<p class=answer>{passed} of {} checks pass.</p>{}",
+            out.checks.len(),
+            table(&["check", "measured", "threshold", "unit", ""], &rows)
+        ),
+    );
+    if let Some(scan) = r.get("scan").and_then(Value::as_object) {
+        let rows: Vec<Vec<String>> = scan
+            .iter()
+            .map(|(jaw, v)| {
+                vec![
+                    esc(jaw),
+                    num(&v["frames"], 0),
+                    num(&v["skipped"], 0),
+                    num(&v["triangles"], 0),
+                    num(&v["trueness_um"]["rms"], 1),
+                    num(&v["trueness_um"]["p95"], 1),
+                ]
+            })
+            .collect();
+        body += &section(
+            "Is the scan accurate?",
+            &format!(
+                "<p class=answer>Frames registered and fused into one surface; distance of the fused surface to the true one.</p>{}",
+                table(&["jaw", "frames", "skipped", "triangles", "RMS (µm)", "95th pct (µm)"], &rows)
+            ),
+        );
+    }
+    if let Some(seg) = r.get("segmentation").and_then(Value::as_object) {
+        let rows: Vec<Vec<String>> = seg
+            .iter()
+            .filter(|(k, _)| *k != "labels_used")
+            .map(|(jaw, v)| {
+                let teeth = v["teeth"]
+                    .as_array()
+                    .map_or(String::new(), |t| t.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
+                vec![
+                    esc(jaw),
+                    esc(v["jaw_found"].as_str().unwrap_or("")),
+                    teeth,
+                    num(&v["score"]["tsa"], 3),
+                    num(&v["score"]["tla"], 3),
+                    num(&v["score"]["tir"], 3),
+                ]
+            })
+            .collect();
+        let used = seg.get("labels_used").and_then(Value::as_str).unwrap_or("predicted");
+        body += &section(
+            "Which tooth is which?",
+            &format!(
+                "<p class=answer>Teeth found and numbered (FDI) from the geometry alone, scored with the 3DTeethSeg'22 metrics.</p>{}<p class=note>Labels used by the analyses below: {}.</p>",
+                table(&["jaw", "found as", "teeth", "TSA", "TLA", "TIR"], &rows),
+                if used == "corrected" { "corrected (the phantom's labels, standing for a technician-corrected segmentation)" } else { "cusp's own segmentation" }
+            ),
+        );
+    }
+    if let Some(occ) = r.get("occlusion") {
+        let mut rows = Vec::new();
+        for (jaw, key) in [("upper", "upper_contacts"), ("lower", "lower_contacts")] {
+            for c in occ[key].as_array().into_iter().flatten() {
+                let teeth = c["teeth"].as_array().map_or("–".into(), |t| format!("{} ↔ {}", t[0], t[1]));
+                rows.push(vec![
+                    jaw.to_string(),
+                    teeth,
+                    num(&(c["min_distance_mm"].as_f64().map(|x| x * 1e3).into()), 0),
+                    num(&c["area_mm2"], 2),
+                    if c["uncertain"].as_bool() == Some(true) { "near threshold".into() } else { String::new() },
+                ]);
+            }
+        }
+        let mut s = format!(
+            "<p class=answer>{} contact regions closer than 0.1 mm (upper side listed, then lower).</p>{}",
+            rows.len(),
+            table(&["jaw", "teeth", "closest (µm)", "area (mm²)", ""], &rows)
+        );
+        if let Some(c) = occ.get("clearance") {
+            let verdicts: Vec<Vec<String>> = c["verdicts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| {
+                    vec![
+                        esc(v[0].as_str().unwrap_or("")),
+                        num(&v[1], 1),
+                        if v[2].as_bool() == Some(true) {
+                            "<span class=pass>enough room</span>".into()
+                        } else {
+                            "<span class=fail>reduce more</span>".into()
+                        },
+                    ]
+                })
+                .collect();
+            let _ = write!(
+                s,
+                "<p class=answer>Preparation {}: smallest clearance to the opposing jaw {} mm.</p>{}",
+                occ["prep"],
+                num(&c["min_mm"], 2),
+                table(&["material", "needs (mm)", "verdict"], &verdicts)
+            );
+        }
+        body += &section("Where do the teeth touch? Is there room for the crown?", &s);
+    }
+    if let Some(imp) = r.get("implants").and_then(Value::as_object) {
+        let mut rows = Vec::new();
+        for (jaw, v) in imp {
+            for f in v["implants"].as_array().into_iter().flatten() {
+                let p = &f["platform"];
+                rows.push(vec![
+                    esc(jaw),
+                    f["site"].to_string(),
+                    esc(f["scan_body"].as_str().unwrap_or("")),
+                    format!("{} / {} / {}", num(&p[0], 2), num(&p[1], 2), num(&p[2], 2)),
+                    num(&(f["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
+                    num(&(f["coverage"].as_f64().map(|x| x * 100.0).into()), 0),
+                    if f["fit_ok"].as_bool() == Some(true) {
+                        "<span class=pass>good fit</span>".into()
+                    } else {
+                        "<span class=fail>poor fit</span>".into()
+                    },
+                ]);
+            }
+        }
+        body += &section(
+            "Where are the implants?",
+            &format!(
+                "<p class=answer>Each scan body fitted to its library model; the implant platform (mm, scan frame) with the fit's RMS and how much of the body the scan covers.</p>{}",
+                table(&["jaw", "site", "scan body", "platform x / y / z", "RMS (µm)", "coverage (%)", ""], &rows)
+            ),
+        );
+    }
+    if let Some(st) = r.get("staging") {
+        let ipr: Vec<Vec<String>> = st["ipr"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                vec![format!("{} | {}", e["teeth"][0], e["teeth"][1]), e["stage"].to_string(), num(&e["amount_mm"], 2)]
+            })
+            .collect();
+        let space = &st["space"];
+        let s = format!(
+            "<p class=answer>{} aligners for the {} jaw (at least {} needed for the largest movement); {} IPR contacts; deepest overlap between neighbours at any stage {} mm.</p>\
+             <p class=note>{}. Arch length discrepancy {} mm (negative: crowding); Bolton anterior ratio {} % (norm 77.2 ± 1.65).</p>{}",
+            st["stages"],
+            esc(st["jaw"].as_str().unwrap_or("")),
+            st["lower_bound_stages"],
+            ipr.len(),
+            num(&st["worst_penetration_mm"], 3),
+            esc(st["sequencing"].as_str().unwrap_or("")),
+            num(&space["discrepancy_mm"], 1),
+            num(&st["bolton"]["anterior"], 1),
+            if ipr.is_empty() { String::new() } else { table(&["contact", "before stage", "IPR (mm)"], &ipr) }
+        );
+        body += &section("How will the aligners move the teeth?", &s);
+    }
+    if let Some(pr) = r.get("progress") {
+        let rows: Vec<Vec<String>> = pr["result"]["teeth"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                let tr = &t["translation_mm"];
+                let rot = &t["rotation_deg"];
+                vec![
+                    t["fdi"].to_string(),
+                    num(&tr[0], 2),
+                    num(&tr[1], 2),
+                    num(&tr[2], 2),
+                    num(&rot[0], 1),
+                    num(&rot[1], 1),
+                    num(&rot[2], 1),
+                ]
+            })
+            .collect();
+        let sup = &pr["result"]["superimposition"];
+        let s = format!(
+            "<p class=answer>Time point {} superimposed on teeth {} ({} µm RMS); each tooth's movement in its own frame.</p>{}",
+            pr["time_point"],
+            sup["reference_teeth"],
+            num(&(sup["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
+            table(&["tooth", "mesial (mm)", "buccal (mm)", "occlusal (mm)", "tip (°)", "torque (°)", "rotation (°)"], &rows)
+        );
+        body += &section("Is treatment on track?", &s);
+    }
+    for (title, svg) in &out.plots {
+        // Plotters' SVG carries its own XML; inline it as is.
+        body += &section(title, svg);
+    }
+    // The 3D view.
+    let mut layers: Vec<String> = Vec::new();
+    for v in &out.views {
+        for l in &v.layers {
+            if !layers.contains(&l.name) {
+                layers.push(l.name.clone());
+            }
+        }
+    }
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let meshes: Vec<Value> = out
+        .views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let pos: Vec<u8> =
+                v.mesh.positions().iter().flat_map(|p| [p.x as f32, p.y as f32, p.z as f32]).flat_map(f32::to_le_bytes).collect();
+            let idx: Vec<u8> = v.mesh.triangles().iter().flatten().flat_map(|i| i.to_le_bytes()).collect();
+            let layers: serde_json::Map<String, Value> = v
+                .layers
+                .iter()
+                .map(|l| (l.name.clone(), Value::String(b64(&l.colors.iter().flatten().copied().collect::<Vec<u8>>()))))
+                .collect();
+            serde_json::json!({ "name": v.name, "visible": i < 2, "positions": b64(&pos), "indices": b64(&idx), "layers": layers })
+        })
+        .collect();
+    let data = serde_json::json!({ "meshes": meshes, "layers": layers });
+    body += &section(
+        "3D view",
+        "<div id=view-controls></div><canvas id=view></canvas><p class=note>Drag to turn, scroll to zoom. Colours: segmentation (one colour per tooth), contacts (red = penetration, green = touching, blue = open, in 25 µm bands), implant fit (residual ±50 µm), progress (red where the later scan stands out, blue where it lies inside).</p>",
+    );
+    format!(
+        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>cusp report — {name}</title><style>{STYLE}</style></head><body>\
+         <header><h1>cusp report — {name}</h1><p>{desc}</p></header><main>{body}</main>\
+         <script>const CUSP_VIEW = {data};</script><script>{VIEWER}</script></body></html>\n",
+        name = esc(&scenario.name),
+        desc = esc(&scenario.description),
+    )
+}
