@@ -24,6 +24,7 @@
 //! # Ok::<(), cusp::io::ParseError>(())
 //! ```
 
+pub mod case;
 pub mod dentition;
 pub mod eval;
 pub mod implant;

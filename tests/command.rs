@@ -311,3 +311,72 @@ fn progress_from_the_command_line() {
     ]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn case_records_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let run = |args: &[&std::ffi::OsStr]| {
+        let o = cusp(args);
+        (o.status.success(), String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr))
+    };
+    let scan = d("lower.stl");
+    io::write_mesh(&scan, &Mesh::icosphere(5.0, 2), WriteOptions::default()).unwrap();
+    let case = d("case");
+    assert!(
+        run(&[
+            "case".as_ref(),
+            "new".as_ref(),
+            case.as_os_str(),
+            "--id".as_ref(),
+            "P0007".as_ref(),
+            "--user".as_ref(),
+            "dr-a".as_ref()
+        ])
+        .0
+    );
+    let (ok, out) = run(&[
+        "case".as_ref(),
+        "add".as_ref(),
+        case.as_os_str(),
+        scan.as_os_str(),
+        "--jaw".as_ref(),
+        "lower".as_ref(),
+        "--date".as_ref(),
+        "2026-11-20".as_ref(),
+    ]);
+    assert!(ok && out.contains("added entry 1"), "{out}");
+    let (ok, out) = run(&["case".as_ref(), "verify".as_ref(), case.as_os_str()]);
+    assert!(ok && out.contains("1 entries intact"), "{out}");
+    let key = d("lab.key");
+    let (ok, public) = run(&["case".as_ref(), "keygen".as_ref(), "--out".as_ref(), key.as_os_str()]);
+    assert!(ok && public.starts_with("age1"), "{public}");
+    let exported = d("for-lab.age");
+    let (ok, out) = run(&[
+        "case".as_ref(),
+        "export".as_ref(),
+        case.as_os_str(),
+        "--to".as_ref(),
+        public.trim().as_ref(),
+        "--out".as_ref(),
+        exported.as_os_str(),
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&[
+        "case".as_ref(),
+        "import".as_ref(),
+        exported.as_os_str(),
+        "--identity".as_ref(),
+        key.as_os_str(),
+        "--into".as_ref(),
+        d("at-lab").as_os_str(),
+    ]);
+    assert!(ok && out.contains("1 entries"), "{out}");
+    // A changed byte is reported by name and the status says so.
+    let f = case.join("files/0001-lower.stl");
+    let mut b = std::fs::read(&f).unwrap();
+    b[100] ^= 0xff;
+    std::fs::write(&f, b).unwrap();
+    let (ok, out) = run(&["case".as_ref(), "verify".as_ref(), case.as_os_str()]);
+    assert!(!ok && out.contains("files/0001-lower.stl: changed"), "{out}");
+}
