@@ -737,6 +737,8 @@ fn run(cli: Cli) -> Result<()> {
                 "uncertainty_mm": uncertainty,
                 "upper_contacts": ru,
                 "lower_contacts": rl,
+                "upper_proximal": cusp::occlusion::proximal_contacts(&u, &ul, uncertainty),
+                "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
                 "prep": prep,
                 "clearance": clearance,
             });

@@ -436,7 +436,11 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             name: "contacts".into(),
             colors: dl.iter().map(|&d| crate::occlusion::band_color(d)).collect(),
         });
-        let mut occ = serde_json::json!({ "threshold_mm": 0.1, "uncertainty_mm": 0.02, "upper_contacts": ru, "lower_contacts": rl });
+        let mut occ = serde_json::json!({
+            "threshold_mm": 0.1, "uncertainty_mm": 0.02, "upper_contacts": ru, "lower_contacts": rl,
+            "upper_proximal": crate::occlusion::proximal_contacts(u, &labels[0], 0.02),
+            "lower_proximal": crate::occlusion::proximal_contacts(l, &labels[1], 0.02),
+        });
         if let Some(p) = &s.phantom.prep {
             let k = if p.fdi / 10 <= 2 { 0 } else { 1 };
             let (jaw, other) = if k == 0 { (u, l) } else { (l, u) };

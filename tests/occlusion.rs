@@ -58,3 +58,39 @@ fn bands_run_from_penetration_to_open() {
     assert_ne!(band_color(-0.1), band_color(0.1));
     assert_eq!(band_color(0.3), [200, 200, 205]);
 }
+
+#[test]
+fn proximal_contacts_match_the_truth_and_are_classed() {
+    use cusp::occlusion::{classify, proximal_contacts, ContactClass};
+    for (seed, spacing) in [(4, 0.0), (5, 0.3), (6, -0.15)] {
+        let p = Phantom::generate(&PhantomSpec { anterior_spacing_mm: spacing, ..PhantomSpec::coarse(seed) }).unwrap();
+        let lower = &p.lower.mesh;
+        let found = proximal_contacts(lower, lower.labels().unwrap(), 0.02);
+        let truth = &p.truth.jaws[1].proximal_contacts;
+        assert!(!truth.is_empty());
+        for t in truth {
+            let f = found
+                .iter()
+                .find(|c| (c.teeth[0] == t.a && c.teeth[1] == t.b) || (c.teeth[0] == t.b && c.teeth[1] == t.a))
+                .unwrap_or_else(|| panic!("seed {seed}: contact {}–{} at {:.3} mm not found", t.a, t.b, t.distance));
+            eprintln!("seed {seed} {}–{}: {:.3} mm (true {:.3}) {:?}", t.a, t.b, f.distance_mm, t.distance, f.class);
+            assert!(
+                (f.distance_mm - t.distance).abs() <= 0.015,
+                "seed {seed} {}–{}: {} vs {}",
+                t.a,
+                t.b,
+                f.distance_mm,
+                t.distance
+            );
+            if !f.uncertain {
+                assert_eq!(f.class, classify(t.distance));
+            }
+        }
+        if spacing > 0.2 {
+            assert!(found.iter().any(|c| c.class == ContactClass::Open && c.teeth.iter().any(|f| f % 10 <= 3)));
+        }
+        if spacing < -0.1 {
+            assert!(found.iter().any(|c| c.class == ContactClass::Overlapping));
+        }
+    }
+}

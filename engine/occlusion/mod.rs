@@ -1,6 +1,10 @@
-//! Occlusion, first part: signed distance maps between the jaws, contact regions, and the occlusal clearance
-//! of a preparation with a verdict per restorative material. (Proximal contacts, bite registration and
-//! settling are to come.)
+//! Occlusion: signed distance maps between the jaws, contact regions, the occlusal clearance of a
+//! preparation with a verdict per restorative material, and proximal contacts within an arch. (Bite
+//! registration from a buccal scan and settling are to come.)
+
+mod proximal;
+
+pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
 
 use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
 use nalgebra::Point3;

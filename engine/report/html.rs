@@ -142,6 +142,25 @@ pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
             rows.len(),
             table(&["jaw", "teeth", "closest (µm)", "area (mm²)", ""], &rows)
         );
+        let prox: Vec<Vec<String>> = ["upper_proximal", "lower_proximal"]
+            .iter()
+            .flat_map(|k| occ[*k].as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                vec![
+                    format!("{} | {}", c["teeth"][0], c["teeth"][1]),
+                    num(&(c["distance_mm"].as_f64().map(|x| x * 1e3).into()), 0),
+                    esc(c["class"].as_str().unwrap_or("")),
+                    if c["uncertain"].as_bool() == Some(true) { "near a class boundary".into() } else { String::new() },
+                ]
+            })
+            .collect();
+        if !prox.is_empty() {
+            let _ = write!(
+                s,
+                "<p class=answer>Contacts between neighbours: open above 100 µm, touching 0–100 µm, tight to −50 µm, overlapping beyond.</p>{}",
+                table(&["contact", "gap (µm; − overlap)", "class", ""], &prox)
+            );
+        }
         if let Some(c) = occ.get("clearance") {
             let verdicts: Vec<Vec<String>> = c["verdicts"]
                 .as_array()

@@ -1,0 +1,126 @@
+//! Proximal contacts within one arch: for each pair of neighbouring teeth, the gap or overlap between their
+//! crowns and where it is, classified as clinicians (and contact-gauge users) read it.
+
+use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
+use nalgebra::Point3;
+use serde::Serialize;
+
+/// How a contact is classed, from its signed distance d (mm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactClass {
+    /// d > 0.1 mm: food can pack in; a 0.1 mm gauge passes.
+    Open,
+    /// 0 ≤ d ≤ 0.1 mm.
+    Touching,
+    /// −0.05 ≤ d < 0: a tight contact (floss snaps through).
+    Tight,
+    /// d < −0.05 mm: the crowns overlap (crowding, or a restoration to adjust).
+    Overlapping,
+}
+
+/// Class of a signed distance (mm).
+pub fn classify(d: f64) -> ContactClass {
+    if d > 0.1 {
+        ContactClass::Open
+    } else if d >= 0.0 {
+        ContactClass::Touching
+    } else if d >= -0.05 {
+        ContactClass::Tight
+    } else {
+        ContactClass::Overlapping
+    }
+}
+
+/// The contact between two neighbouring teeth of one arch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProximalContact {
+    /// The two teeth (FDI), in arch order.
+    pub teeth: [i32; 2],
+    /// Gap (> 0) or overlap depth (< 0) between the crowns (mm).
+    pub distance_mm: f64,
+    /// Where: midway between the closest (or deepest) points (mm, mesh frame).
+    pub at: [f64; 3],
+    /// The class.
+    pub class: ContactClass,
+    /// Whether the distance lies within the measurement uncertainty of a class boundary.
+    pub uncertain: bool,
+}
+
+struct Crown {
+    points: Vec<Point3<f64>>,
+    surface: Option<SurfaceIndex>,
+    rim: PointIndex,
+}
+
+fn crown(mesh: &Mesh, labels: &[i32], fdi: i32) -> Crown {
+    let faces: Vec<usize> =
+        (0..mesh.face_count()).filter(|&f| mesh.triangles()[f].iter().all(|&v| labels[v as usize] == fdi)).collect();
+    let (sub, _) = mesh.submesh(&faces);
+    let rim: Vec<Point3<f64>> = Topology::new(&sub)
+        .boundary_loops(&sub)
+        .iter()
+        .flat_map(|l| l.vertices.iter().map(|&v| sub.positions()[v as usize]))
+        .collect();
+    Crown { points: sub.positions().to_vec(), surface: SurfaceIndex::new(&sub), rim: PointIndex::new(&rim) }
+}
+
+/// Signed distance between two open crowns (negative = overlap depth), with the two points it is measured
+/// between. Points near either crown's open rim (the gum line) are not trusted as inside.
+fn crown_gap(a: &Crown, b: &Crown) -> Option<(f64, Point3<f64>, Point3<f64>)> {
+    let mut best: Option<(f64, Point3<f64>, Point3<f64>)> = None;
+    for (from, to, swap) in [(a, b, false), (b, a, true)] {
+        let surface = to.surface.as_ref()?;
+        for p in &from.points {
+            let (q, d, inside) = surface.closest(p);
+            if d > 1.5 {
+                continue;
+            }
+            let trusted_inside = inside && to.rim.nearest(&q).is_none_or(|(_, r)| r > 0.3);
+            let s = if trusted_inside {
+                -d
+            } else if inside {
+                continue;
+            } else {
+                d
+            };
+            if best.is_none_or(|x| s < x.0) {
+                best = Some(if swap { (s, q, *p) } else { (s, *p, q) });
+            }
+        }
+    }
+    best
+}
+
+/// Proximal contacts of every pair of neighbouring teeth (consecutive in arch order, the central incisors
+/// included) that come within 1 mm of each other. `uncertainty_mm` marks distances that close to a class
+/// boundary (0.1, 0 or −0.05 mm).
+pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Vec<ProximalContact> {
+    let mut fdis: Vec<i32> = labels.iter().copied().filter(|&l| crate::dentition::is_fdi(l)).collect();
+    fdis.sort_unstable();
+    fdis.dedup();
+    let order = crate::staging::arch_order(&fdis);
+    let crowns: Vec<Crown> = order.iter().map(|&f| crown(mesh, labels, f)).collect();
+    let mut out = Vec::new();
+    for i in 0..order.len().saturating_sub(1) {
+        // Only true neighbours: the same quadrant one apart, or the two central incisors.
+        let (a, b) = (order[i], order[i + 1]);
+        let neighbours = (a / 10 == b / 10 && (a % 10 - b % 10).abs() == 1) || (a % 10 == 1 && b % 10 == 1);
+        if !neighbours {
+            continue;
+        }
+        let Some((d, pa, pb)) = crown_gap(&crowns[i], &crowns[i + 1]) else { continue };
+        if d > 1.0 {
+            continue;
+        }
+        let uncertain = [0.1, 0.0, -0.05].iter().any(|t| (d - t).abs() < uncertainty_mm);
+        out.push(ProximalContact {
+            teeth: [a, b],
+            distance_mm: d,
+            at: nalgebra::center(&pa, &pb).coords.into(),
+            class: classify(d),
+            uncertain,
+        });
+    }
+    out
+}
