@@ -770,8 +770,25 @@ fn run(cli: Cli) -> Result<()> {
                     );
                     fits[0].site = Some(s);
                 }
-                (None, Some(l)) => cusp::implant::sites_from_labels(&mut fits, &io::read_labels_for(l, &mesh)?.labels),
-                (None, None) => cusp::implant::sites_from_labels(&mut fits, &cusp::segment::segment(&mesh).labels),
+                (None, Some(l)) => {
+                    let t = io::read_labels_for(l, &mesh)?;
+                    let occlusal = cusp::segment::orient(&mesh).occlusal;
+                    let d = cusp::dentition::Dentition::from_labels(&mesh, &t.labels, t.jaw, occlusal);
+                    cusp::implant::sites_from_dentition(&mut fits, &d);
+                }
+                (None, None) => {
+                    // The segmentation's own placement of the scan body along the arch names the site.
+                    let seg = cusp::segment::segment(&mesh);
+                    cusp::implant::sites_from_dentition(&mut fits, &seg.dentition);
+                    for f in &mut fits {
+                        let top = nalgebra::Point3::from(f.top);
+                        if let Some(b) =
+                            seg.scan_bodies.iter().find(|b| (nalgebra::Point3::from(b.top) - top).norm() < 1.0)
+                        {
+                            f.site = b.site.or(f.site);
+                        }
+                    }
+                }
             }
             let comparison = match &verify {
                 Some(v) => {

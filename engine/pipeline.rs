@@ -478,7 +478,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                 continue;
             }
             let mut fits = crate::implant::fit_all(&model.mesh, &models_fit, &tol);
-            crate::implant::sites_from_labels(&mut fits, &labels[k]);
+            crate::implant::sites_from_dentition(&mut fits, &dentitions[k]);
             let mut errors = Vec::new();
             for t in truth {
                 let Some(f) = fits.iter().min_by(|a, b| {
@@ -497,7 +497,9 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                     "µm",
                 ));
                 checks.push(check_max(&format!("implant {} axis error", t.site), ang, th.implant_axis_deg, "°"));
-                errors.push(serde_json::json!({ "site": t.site, "position_error_um": pos, "axis_error_deg": ang }));
+                errors.push(serde_json::json!({
+                    "site": t.site, "site_found": f.site, "position_error_um": pos, "axis_error_deg": ang,
+                }));
             }
             views[k].layers.push(ViewLayer {
                 name: "implant fit".into(),

@@ -153,3 +153,32 @@ fn tooth_frames_follow_the_arch() {
         }
     }
 }
+
+#[test]
+fn scan_bodies_are_their_own_instances_with_their_site() {
+    use cusp::phantom::ImplantSpec;
+    let p = Phantom::generate(&PhantomSpec {
+        missing: vec![36, 45],
+        implants: vec![
+            ImplantSpec { site: 36, scan_body: "cusp-sb-a".into(), buccal_tilt_deg: 0.0, index_deg: 0.0 },
+            ImplantSpec { site: 45, scan_body: "cusp-sb-b".into(), buccal_tilt_deg: 5.0, index_deg: 30.0 },
+        ],
+        ..PhantomSpec::coarse(3)
+    })
+    .unwrap();
+    let m = &p.lower.mesh;
+    let seg = cusp::segment::segment(m);
+    assert_eq!(seg.scan_bodies.len(), 2, "{:?}", seg.scan_bodies.iter().map(|b| b.site).collect::<Vec<_>>());
+    let mut sites: Vec<Option<i32>> = seg.scan_bodies.iter().map(|b| b.site).collect();
+    sites.sort();
+    assert_eq!(sites, [Some(36), Some(45)]);
+    // The phantom marks scan-body vertices with instances ≥ 100: segmentation finds most of them and calls
+    // none of them a tooth.
+    let truth_sb: Vec<usize> =
+        p.lower.instances.iter().enumerate().filter(|(_, &i)| i >= 100).map(|(v, _)| v).collect();
+    let found = truth_sb.iter().filter(|&&v| seg.instances[v] >= 100).count();
+    assert!(found as f64 > 0.7 * truth_sb.len() as f64, "{found} of {} scan-body vertices found", truth_sb.len());
+    assert!(truth_sb.iter().all(|&v| seg.labels[v] == 0 || seg.instances[v] < 100));
+    let as_tooth = truth_sb.iter().filter(|&&v| seg.labels[v] != 0).count();
+    assert!((as_tooth as f64) < 0.1 * truth_sb.len() as f64, "{as_tooth} scan-body vertices labelled as teeth");
+}

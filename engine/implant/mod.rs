@@ -402,19 +402,41 @@ fn dist(a: &ImplantFit, b: &ImplantFit) -> f64 {
     (Vector3::from(a.platform) - Vector3::from(b.platform)).norm()
 }
 
-/// The site each implant sits on, from a vertex labelling of the mesh (e.g. a segmentation): the most common
-/// tooth label among the scan body's vertices and their surroundings; `None` where no label is found.
-pub fn sites_from_labels(fits: &mut [ImplantFit], labels: &[i32]) {
-    for f in fits {
-        let mut counts: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
-        for &v in &f.vertices {
-            if let Some(&l) = labels.get(v as usize) {
-                if l > 0 {
-                    *counts.entry(l).or_default() += 1;
-                }
-            }
+/// The tooth position (FDI) a point of the arch stands in, from the teeth around it: the gap between its two
+/// nearest teeth when they are one position apart (e.g. 35 and 37 give 36), else the position next to the
+/// nearest tooth on the point's side along that tooth's mesial axis.
+pub fn site_in_dentition(p: &Point3<f64>, dentition: &crate::dentition::Dentition) -> Option<i32> {
+    let mut near: Vec<(f64, &crate::dentition::Tooth)> =
+        dentition.teeth.iter().map(|t| ((t.frame.centroid - p).norm(), t)).collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let first = near.first()?.1;
+    if let Some((_, second)) = near.get(1) {
+        let (a, b) = (first.fdi, second.fdi);
+        if a / 10 == b / 10 && (a - b).abs() == 2 {
+            return Some((a + b) / 2);
         }
-        f.site = counts.into_iter().max_by_key(|&(l, c)| (c, -l)).map(|(l, _)| l);
+    }
+    let toward_mesial = (p - first.frame.centroid).dot(&first.frame.mesial) > 0.0;
+    let pos = first.fdi % 10 + if toward_mesial { -1 } else { 1 };
+    if (1..=8).contains(&pos) {
+        Some(first.fdi / 10 * 10 + pos)
+    } else if pos == 0 {
+        // Past the central incisor: the other side's central incisor.
+        Some(match first.fdi / 10 {
+            1 => 21,
+            2 => 11,
+            3 => 41,
+            _ => 31,
+        })
+    } else {
+        None
+    }
+}
+
+/// Names each implant's site from the teeth around its platform (see [`site_in_dentition`]).
+pub fn sites_from_dentition(fits: &mut [ImplantFit], dentition: &crate::dentition::Dentition) {
+    for f in fits {
+        f.site = site_in_dentition(&Point3::from(f.top), dentition);
     }
 }
 

@@ -8,4 +8,4 @@ mod orient;
 mod teeth;
 
 pub use orient::{orient, ArchFrame};
-pub use teeth::{segment, Segmentation};
+pub use teeth::{segment, ScanBodySite, Segmentation};

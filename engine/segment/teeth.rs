@@ -19,6 +19,23 @@ pub struct Segmentation {
     pub teeth: Vec<i32>,
     /// The teeth with their local frames.
     pub dentition: Dentition,
+    /// Implant scan bodies found (their vertices are labelled 0, with instances from 100).
+    pub scan_bodies: Vec<ScanBodySite>,
+}
+
+/// A scan body found on the jaw, mesh frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanBodySite {
+    /// Its instance id in [`Segmentation::instances`] (100, 101, …).
+    pub instance: i32,
+    /// The tooth position (FDI) it stands in, when the arch placement gives one.
+    pub site: Option<i32>,
+    /// Centre of its top face (mm).
+    pub top: [f64; 3],
+    /// Its axis, toward the top (unit).
+    pub axis: [f64; 3],
+    /// Its vertices.
+    pub vertices: Vec<u32>,
 }
 
 const BIN: f64 = 2.0;
@@ -104,7 +121,14 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(sr[v].0), b.max(sr[v].0)));
     if !smin.is_finite() {
         let dentition = Dentition { jaw: frame.jaw, teeth: Vec::new() };
-        return Segmentation { frame, labels: vec![0; n], instances: vec![0; n], teeth: Vec::new(), dentition };
+        return Segmentation {
+            frame,
+            labels: vec![0; n],
+            instances: vec![0; n],
+            teeth: Vec::new(),
+            dentition,
+            scan_bodies: Vec::new(),
+        };
     }
     let nf = ((smax - smin) / fine).ceil() as usize + 1;
     let fb = |s: f64| (((s - smin) / fine).floor().max(0.0) as usize).min(nf - 1);
@@ -149,13 +173,39 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let fdi_at = |s: f64| bounds.iter().find(|b| s >= b.0 && s < b.1).map_or(0, |b| b.2);
-    let labels: Vec<i32> = (0..n).map(|v| if tooth[v] { fdi_at(sr[v].0) } else { 0 }).collect();
+    let mut labels: Vec<i32> = (0..n).map(|v| if tooth[v] { fdi_at(sr[v].0) } else { 0 }).collect();
+    // 5. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
+    //    sits on is the tooth position the arch placement gave its surface.
+    let mut scan_bodies = Vec::new();
+    for (k, c) in crate::implant::detect_cylinders(mesh).into_iter().enumerate() {
+        let mut counts: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
+        for &v in &c.vertices {
+            let at = fdi_at(sr[v as usize].0);
+            if at > 0 {
+                *counts.entry(at).or_default() += 1;
+            }
+            labels[v as usize] = 0;
+        }
+        let site = counts.into_iter().max_by_key(|&(l, n)| (n, -l)).map(|(l, _)| l);
+        scan_bodies.push(ScanBodySite {
+            instance: 100 + k as i32,
+            site,
+            top: c.top.coords.into(),
+            axis: c.axis.into_inner().into(),
+            vertices: c.vertices,
+        });
+    }
     let mut teeth: Vec<i32> = labels.iter().copied().filter(|&f| f != 0).collect();
     teeth.sort_unstable();
     teeth.dedup();
-    let instances = labels.iter().map(|l| teeth.binary_search(l).map_or(0, |i| i as i32 + 1)).collect();
+    let mut instances: Vec<i32> = labels.iter().map(|l| teeth.binary_search(l).map_or(0, |i| i as i32 + 1)).collect();
+    for b in &scan_bodies {
+        for &v in &b.vertices {
+            instances[v as usize] = b.instance;
+        }
+    }
     let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
-    Segmentation { frame, labels, instances, teeth, dentition }
+    Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
 }
 
 fn eval(c: &[f64; 5], u: f64) -> f64 {
