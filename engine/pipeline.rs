@@ -12,8 +12,9 @@ use crate::io::{self, Teeth3dsLabels, WriteOptions};
 use crate::mesh::Mesh;
 use crate::phantom::scanner::ScannerSpec;
 use crate::phantom::{JawModel, Phantom, PhantomSpec};
+use crate::registration::isometry_wxyz;
 use crate::staging::{Limits, Setup};
-use nalgebra::{Isometry3, Point3, Quaternion, Translation3, UnitQuaternion, Vector3};
+use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -578,18 +579,11 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         let mut worst = (0.0f64, 0.0f64);
         let mut per_tooth = Vec::new();
         for t in &result.teeth {
-            let true_iso = truth.iter().find(|m| m.fdi == t.fdi).map_or(Isometry3::identity(), |m| {
-                let [w, x, y, z] = m.rotation_wxyz;
-                Isometry3::from_parts(
-                    Translation3::from(Vector3::from(m.translation)),
-                    UnitQuaternion::from_quaternion(Quaternion::new(w, x, y, z)),
-                )
-            });
-            let [w, x, y, z] = t.rotation_wxyz;
-            let found = Isometry3::from_parts(
-                Translation3::from(Vector3::from(t.translation)),
-                UnitQuaternion::from_quaternion(Quaternion::new(w, x, y, z)),
-            );
+            let true_iso = truth
+                .iter()
+                .find(|m| m.fdi == t.fdi)
+                .map_or(Isometry3::identity(), |m| isometry_wxyz(m.rotation_wxyz, m.translation));
+            let found = isometry_wxyz(t.rotation_wxyz, t.translation);
             let c = d.tooth(t.fdi).expect("followed teeth are in the dentition").frame.centroid;
             let pe = (found * c - true_iso * c).norm() * 1e3;
             let ae = (found.rotation.inverse() * true_iso.rotation).angle().to_degrees();

@@ -4,6 +4,7 @@ use cusp::dentition::{Dentition, Jaw, ToothMove};
 use cusp::mesh::Mesh;
 use cusp::phantom::{Phantom, PhantomSpec, StageSpec};
 use cusp::progress::{compare, ProgressError, ProgressOptions};
+use cusp::registration::isometry_wxyz;
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -76,22 +77,11 @@ fn each_tooth_movement_is_measured_and_unmoved_teeth_stay_unmoved() {
         let moved = &p.truth.stages[0].movements;
         let mut worst = (0.0f64, 0.0f64);
         for t in &progress.teeth {
-            let truth = moved.iter().find(|m| m.fdi == t.fdi).map_or(Isometry3::identity(), |m| {
-                let [w, x, y, z] = m.rotation_wxyz;
-                Isometry3::from_parts(
-                    Translation3::from(Vector3::from(m.translation)),
-                    UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(w, x, y, z)),
-                )
-            });
-            let found = Isometry3::from_parts(
-                Translation3::from(Vector3::from(t.translation)),
-                UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(
-                    t.rotation_wxyz[0],
-                    t.rotation_wxyz[1],
-                    t.rotation_wxyz[2],
-                    t.rotation_wxyz[3],
-                )),
-            );
+            let truth = moved
+                .iter()
+                .find(|m| m.fdi == t.fdi)
+                .map_or(Isometry3::identity(), |m| isometry_wxyz(m.rotation_wxyz, m.translation));
+            let found = isometry_wxyz(t.rotation_wxyz, t.translation);
             let c = d.tooth(t.fdi).unwrap().frame.centroid;
             let pos_err = (found * c - truth * c).norm();
             let ang_err = (found.rotation.inverse() * truth.rotation).angle().to_degrees();

@@ -99,11 +99,7 @@ pub struct ImplantFit {
 impl ImplantFit {
     /// The scan-body pose (scan_from_scan_body).
     pub fn pose(&self) -> Isometry3<f64> {
-        let [w, x, y, z] = self.pose_rotation_wxyz;
-        Isometry3::from_parts(
-            Translation3::from(Vector3::from(self.pose_translation)),
-            UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(w, x, y, z)),
-        )
+        crate::registration::isometry_wxyz(self.pose_rotation_wxyz, self.pose_translation)
     }
 }
 

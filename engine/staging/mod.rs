@@ -20,7 +20,7 @@ pub use target::auto_setup;
 
 use crate::dentition::{movement_in_frame, transform_in_frame, Dentition, ToothMove};
 use crate::mesh::Mesh;
-use nalgebra::{Isometry3, Matrix3, Point3, Translation3, UnitQuaternion, Vector3};
+use nalgebra::{Isometry3, Matrix3, Point3, Vector3};
 use serde::{Deserialize, Serialize};
 
 /// Per-stage limits and planning tolerances; defaults follow current aligner planning software.
@@ -139,11 +139,7 @@ impl Transform {
 
     /// As an isometry.
     pub fn isometry(&self) -> Isometry3<f64> {
-        let [w, x, y, z] = self.rotation_wxyz;
-        Isometry3::from_parts(
-            Translation3::from(Vector3::from(self.translation)),
-            UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(w, x, y, z)),
-        )
+        crate::registration::isometry_wxyz(self.rotation_wxyz, self.translation)
     }
 }
 
