@@ -336,6 +336,8 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
 
     // Scan and fuse.
     let mut scans = serde_json::Map::new();
+    // Fused surfaces by jaw, with the best fit onto the truth found by the trueness check (evaluation only).
+    let mut fused_jaws: Vec<(String, Mesh, Isometry3<f64>)> = Vec::new();
     for jaw in &s.run.scan {
         tick(&format!("scan and fuse {jaw}"));
         let model = if jaw == "upper" { &phantom.upper } else { &phantom.lower };
@@ -364,6 +366,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                 "trueness_um": { "rms": tr.rms_um, "p95": tr.p95_um, "max": tr.max_um },
             }),
         );
+        fused_jaws.push((jaw.clone(), fused.clone(), tr.truth_from_scan));
         meshes.push((format!("{jaw}.fused.ply"), fused));
     }
     if !scans.is_empty() {
@@ -478,19 +481,27 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             if truth.is_empty() {
                 continue;
             }
-            let mut fits = crate::implant::fit_all(&model.mesh, &models_fit, &tol);
+            // On the fused scan when the jaw was scanned (its frame is the scanner's odometry frame, close enough
+            // to the model's to name sites), else on the model.
+            let fused = fused_jaws.iter().find(|f| f.0 == *name);
+            let surface = fused.map_or(&model.mesh, |f| &f.1);
+            let truth_from_surface = fused.map_or(Isometry3::identity(), |f| f.2);
+            let mut fits = crate::implant::fit_all(surface, &models_fit, &tol);
             crate::implant::sites_from_dentition(&mut fits, &dentitions[k]);
+            let in_truth = |f: &crate::implant::ImplantFit| {
+                (truth_from_surface * Point3::from(f.platform), truth_from_surface * Vector3::from(f.axis))
+            };
             let mut errors = Vec::new();
             for t in truth {
                 let Some(f) = fits.iter().min_by(|a, b| {
-                    let d =
-                        |f: &crate::implant::ImplantFit| (Point3::from(f.platform) - Point3::from(t.platform)).norm();
+                    let d = |f: &crate::implant::ImplantFit| (in_truth(f).0 - Point3::from(t.platform)).norm();
                     d(a).total_cmp(&d(b))
                 }) else {
                     return Err(stage_err("implants", format!("the scan body at site {} was not found", t.site)));
                 };
-                let pos = (Point3::from(f.platform) - Point3::from(t.platform)).norm() * 1e3;
-                let ang = Vector3::from(f.axis).angle(&Vector3::from(t.axis)).to_degrees();
+                let (p, a) = in_truth(f);
+                let pos = (p - Point3::from(t.platform)).norm() * 1e3;
+                let ang = a.angle(&Vector3::from(t.axis)).to_degrees();
                 checks.push(check_max(
                     &format!("implant {} position error", t.site),
                     pos,
@@ -502,13 +513,18 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                     "site": t.site, "site_found": f.site, "position_error_um": pos, "axis_error_deg": ang,
                 }));
             }
-            views[k].layers.push(ViewLayer {
-                name: "implant fit".into(),
-                colors: crate::implant::residual_colors(&model.mesh, &fits, 0.05),
-            });
+            if fused.is_none() {
+                views[k].layers.push(ViewLayer {
+                    name: "implant fit".into(),
+                    colors: crate::implant::residual_colors(&model.mesh, &fits, 0.05),
+                });
+            }
             out.insert(
                 name.to_string(),
-                serde_json::json!({ "implants": fits, "pairs": crate::implant::pairs(&fits), "accuracy": errors }),
+                serde_json::json!({
+                    "fitted_on": if fused.is_some() { "fused scan" } else { "model" },
+                    "implants": fits, "pairs": crate::implant::pairs(&fits), "accuracy": errors,
+                }),
             );
         }
         report.insert("implants".into(), serde_json::Value::Object(out));
