@@ -8,6 +8,17 @@ fn cusp(args: &[&std::ffi::OsStr]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_cusp")).args(args).output().unwrap()
 }
 
+/// `cusp phantom --coarse ARGS --out DIR/ph`, which must succeed; returns DIR/ph.
+fn coarse_phantom(dir: &std::path::Path, args: &[&str]) -> std::path::PathBuf {
+    let out = dir.join("ph");
+    let mut all: Vec<&std::ffi::OsStr> = vec!["phantom".as_ref(), "--coarse".as_ref()];
+    all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+    all.extend(["--out".as_ref(), out.as_os_str()]);
+    let o = cusp(&all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
 #[test]
 fn convert_between_formats_keeps_labels_and_colours() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,18 +128,7 @@ fn segment_and_score_the_shipped_sample() {
 #[test]
 fn occlusion_report_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("p");
-    let o = cusp(&[
-        "phantom".as_ref(),
-        "--coarse".as_ref(),
-        "--seed".as_ref(),
-        "3".as_ref(),
-        "--prep".as_ref(),
-        "16".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = coarse_phantom(dir.path(), &["--seed", "3", "--prep", "16"]);
     let occ = dir.path().join("occ");
     let args: Vec<std::ffi::OsString> = vec![
         "occlusion".into(),
@@ -160,18 +160,7 @@ fn occlusion_report_from_the_command_line() {
 #[test]
 fn implant_report_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let ph = dir.path().join("ph");
-    let o = cusp(&[
-        "phantom".as_ref(),
-        "--coarse".as_ref(),
-        "--seed".as_ref(),
-        "4".as_ref(),
-        "--implant".as_ref(),
-        "36".as_ref(),
-        "--out".as_ref(),
-        ph.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ph = coarse_phantom(dir.path(), &["--seed", "4", "--implant", "36"]);
     let out = dir.path().join("imp");
     let lower = ph.join("lower.ply");
     let o = cusp(&[
@@ -211,16 +200,7 @@ fn implant_report_from_the_command_line() {
 #[test]
 fn stage_writes_a_plan_the_models_and_a_chart() {
     let dir = tempfile::tempdir().unwrap();
-    let ph = dir.path().join("ph");
-    let o = cusp(&[
-        "phantom".as_ref(),
-        "--coarse".as_ref(),
-        "--seed".as_ref(),
-        "6".as_ref(),
-        "--out".as_ref(),
-        ph.as_os_str(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ph = coarse_phantom(dir.path(), &["--seed", "6"]);
     let setup = dir.path().join("setup.json");
     std::fs::write(&setup, r#"{"teeth": [{"fdi": 41, "translation_mm": [0, -0.5, 0], "rotation_deg": [0, -3, 6]}]}"#)
         .unwrap();
