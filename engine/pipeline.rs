@@ -366,8 +366,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                 "trueness_um": { "rms": tr.rms_um, "p95": tr.p95_um, "max": tr.max_um },
             }),
         );
-        fused_jaws.push((jaw.clone(), fused.clone(), tr.truth_from_scan));
-        meshes.push((format!("{jaw}.fused.ply"), fused));
+        fused_jaws.push((jaw.clone(), fused, tr.truth_from_scan));
     }
     if !scans.is_empty() {
         report.insert("scan".into(), serde_json::Value::Object(scans));
@@ -618,6 +617,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     for (name, m) in &models {
         meshes.push((format!("{name}.ply"), m.mesh.clone()));
     }
+    meshes.extend(fused_jaws.into_iter().map(|(jaw, m, _)| (format!("{jaw}.fused.ply"), m)));
     report.insert("checks".into(), serde_json::json!(checks));
     Ok(RunOutput { report: serde_json::Value::Object(report), checks, views, plots, meshes })
 }

@@ -156,9 +156,7 @@ fn surface_points(mesh: &Mesh, vertices: &[u32]) -> Vec<Point3<f64>> {
     for &v in vertices {
         inside[v as usize] = true;
     }
-    let faces: Vec<usize> =
-        (0..mesh.face_count()).filter(|&f| mesh.triangles()[f].iter().all(|&v| inside[v as usize])).collect();
-    let (sub, _) = mesh.submesh(&faces);
+    let (sub, _) = mesh.submesh_within(&inside);
     let count = ((sub.area() / 0.01).ceil() as usize).min(10_000);
     sub.sample_surface(count, 5).into_iter().map(|s| s.point).collect()
 }

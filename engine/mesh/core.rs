@@ -287,6 +287,15 @@ impl Mesh {
         used.iter().filter(|u| !**u).count()
     }
 
+    /// The sub-mesh of the triangles whose three corners are all kept (`keep[v]`), with the map of
+    /// [`Mesh::submesh`].
+    pub fn submesh_within(&self, keep: &[bool]) -> (Mesh, Vec<u32>) {
+        let faces: Vec<usize> = (0..self.face_count())
+            .filter(|&f| self.triangles[f].iter().all(|&v| keep.get(v as usize).copied().unwrap_or(false)))
+            .collect();
+        self.submesh(&faces)
+    }
+
     /// The sub-mesh made of the given triangles, with only the vertices they use (attributes kept).
     ///
     /// Returns the mesh and, for each of its vertices, the index of that vertex in `self`.

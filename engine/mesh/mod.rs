@@ -15,6 +15,6 @@ pub use curvature::Curvature;
 pub use info::MeshInfo;
 pub use kdtree::PointIndex;
 pub use sample::SurfaceSample;
-pub use surface::{RayHit, SurfaceIndex};
+pub use surface::{CutSurface, RayHit, SurfaceIndex};
 pub use topology::{BoundaryLoop, Csr, Topology};
 pub use weld::Welded;

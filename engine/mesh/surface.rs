@@ -55,3 +55,52 @@ impl SurfaceIndex {
         Some(RayHit { distance: hit.time_of_impact, normal, face })
     }
 }
+
+/// A piece cut out of a larger surface (one tooth's crown, say), open along its rim, ready for signed
+/// distance queries. Inside/outside comes from pseudo-normals, which are not trustworthy next to the open rim:
+/// there a point "inside" is not counted.
+pub struct CutSurface {
+    /// Vertices of the piece (mm).
+    pub points: Vec<Point3<f64>>,
+    surface: Option<SurfaceIndex>,
+    rim: super::PointIndex,
+    /// Bounding box of the piece.
+    pub bbox: Option<super::Aabb>,
+}
+
+impl std::fmt::Debug for CutSurface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CutSurface").field("points", &self.points.len()).finish()
+    }
+}
+
+impl CutSurface {
+    /// The triangles of `mesh` whose three corners are all kept.
+    pub fn new(mesh: &Mesh, keep: &[bool]) -> Self {
+        let (sub, _) = mesh.submesh_within(keep);
+        let rim: Vec<Point3<f64>> = super::Topology::new(&sub)
+            .boundary_loops(&sub)
+            .iter()
+            .flat_map(|l| l.vertices.iter().map(|&v| sub.positions()[v as usize]))
+            .collect();
+        Self {
+            points: sub.positions().to_vec(),
+            surface: SurfaceIndex::new(&sub),
+            rim: super::PointIndex::new(&rim),
+            bbox: sub.bounding_box(),
+        }
+    }
+
+    /// Closest point to `p` and the signed distance (mm, negative inside); `None` when the piece is empty or
+    /// `p` is inside with its closest point within `rim_clearance_mm` of the open rim.
+    pub fn signed_distance(&self, p: &Point3<f64>, rim_clearance_mm: f64) -> Option<(Point3<f64>, f64)> {
+        let (q, d, inside) = self.surface.as_ref()?.closest(p);
+        if !inside {
+            return Some((q, d));
+        }
+        if self.rim.nearest(&q).is_some_and(|(_, r)| r < rim_clearance_mm) {
+            return None;
+        }
+        Some((q, -d))
+    }
+}

@@ -1,7 +1,7 @@
 //! Proximal contacts within one arch: for each pair of neighbouring teeth, the gap or overlap between their
 //! crowns and where it is, classified as clinicians (and contact-gauge users) read it.
 
-use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
+use crate::mesh::{CutSurface, Mesh};
 use nalgebra::Point3;
 use serde::Serialize;
 
@@ -47,43 +47,16 @@ pub struct ProximalContact {
     pub uncertain: bool,
 }
 
-struct Crown {
-    points: Vec<Point3<f64>>,
-    surface: Option<SurfaceIndex>,
-    rim: PointIndex,
-}
-
-fn crown(mesh: &Mesh, labels: &[i32], fdi: i32) -> Crown {
-    let faces: Vec<usize> =
-        (0..mesh.face_count()).filter(|&f| mesh.triangles()[f].iter().all(|&v| labels[v as usize] == fdi)).collect();
-    let (sub, _) = mesh.submesh(&faces);
-    let rim: Vec<Point3<f64>> = Topology::new(&sub)
-        .boundary_loops(&sub)
-        .iter()
-        .flat_map(|l| l.vertices.iter().map(|&v| sub.positions()[v as usize]))
-        .collect();
-    Crown { points: sub.positions().to_vec(), surface: SurfaceIndex::new(&sub), rim: PointIndex::new(&rim) }
-}
-
 /// Signed distance between two open crowns (negative = overlap depth), with the two points it is measured
 /// between. Points near either crown's open rim (the gum line) are not trusted as inside.
-fn crown_gap(a: &Crown, b: &Crown) -> Option<(f64, Point3<f64>, Point3<f64>)> {
+fn crown_gap(a: &CutSurface, b: &CutSurface) -> Option<(f64, Point3<f64>, Point3<f64>)> {
     let mut best: Option<(f64, Point3<f64>, Point3<f64>)> = None;
     for (from, to, swap) in [(a, b, false), (b, a, true)] {
-        let surface = to.surface.as_ref()?;
         for p in &from.points {
-            let (q, d, inside) = surface.closest(p);
-            if d > 1.5 {
+            let Some((q, s)) = to.signed_distance(p, 0.3) else { continue };
+            if s.abs() > 1.5 {
                 continue;
             }
-            let trusted_inside = inside && to.rim.nearest(&q).is_none_or(|(_, r)| r > 0.3);
-            let s = if trusted_inside {
-                -d
-            } else if inside {
-                continue;
-            } else {
-                d
-            };
             if best.is_none_or(|x| s < x.0) {
                 best = Some(if swap { (s, q, *p) } else { (s, *p, q) });
             }
@@ -100,7 +73,8 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
     fdis.sort_unstable();
     fdis.dedup();
     let order = crate::staging::arch_order(&fdis);
-    let crowns: Vec<Crown> = order.iter().map(|&f| crown(mesh, labels, f)).collect();
+    let crowns: Vec<CutSurface> =
+        order.iter().map(|&f| CutSurface::new(mesh, &labels.iter().map(|&l| l == f).collect::<Vec<_>>())).collect();
     let mut out = Vec::new();
     for i in 0..order.len().saturating_sub(1) {
         // Only true neighbours: the same quadrant one apart, or the two central incisors.

@@ -219,6 +219,11 @@ fn reference_points(mesh: &Mesh, dentition: &Dentition, teeth: &[i32], frame: &A
     (out, palate)
 }
 
+/// A target of t1's samples mapped into t0's frame.
+fn in_frame(points: &[Point3<f64>], normals: &[Vector3<f64>], t0_from_t1: &Isometry3<f64>) -> Target {
+    Target::new(points.iter().map(|q| t0_from_t1 * q).collect(), Some(normals.iter().map(|n| t0_from_t1 * n).collect()))
+}
+
 /// Even subsample to at most `n` points (deterministic).
 fn thin(points: &[Point3<f64>], n: usize) -> Vec<Point3<f64>> {
     let step = points.len().div_ceil(n.max(1)).max(1);
@@ -283,12 +288,10 @@ fn superimpose(
     let mut reference_teeth = all.clone();
     let mut palate = false;
     for _ in 0..2 {
-        let t1_in_0 = fit.target_from_source.inverse();
-        let moved_target =
-            Target::new(p1.iter().map(|q| t1_in_0 * q).collect(), Some(n1.iter().map(|n| t1_in_0 * n).collect()));
         reference_teeth = match stable {
             Some(s) => s.iter().copied().filter(|f| all.contains(f)).collect(),
             None => {
+                let moved_target = in_frame(&p1, &n1, &fit.target_from_source.inverse());
                 let sizes: Vec<(i32, f64)> = follow_teeth(before, dentition, &moved_target)
                     .iter()
                     .map(|(f, r)| {
@@ -350,8 +353,7 @@ pub fn compare(
     let Fitted { fit, reference_teeth, palate, p1, n1 } = direct;
     let mirrored_rms = mirrored.fit.rms_mm;
     let t0_from_t1 = fit.target_from_source.inverse();
-    let moved_target =
-        Target::new(p1.iter().map(|q| t0_from_t1 * q).collect(), Some(n1.iter().map(|n| t0_from_t1 * n).collect()));
+    let moved_target = in_frame(&p1, &n1, &t0_from_t1);
     let teeth = follow_teeth(before, dentition, &moved_target)
         .into_iter()
         .map(|(fdi, r)| {

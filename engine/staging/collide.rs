@@ -4,26 +4,18 @@
 //! other crown is away from its open rim (≥ 0.3 mm); contacts are on the crowns' proximal faces, not at the rim.
 
 use crate::dentition::Tooth;
-use crate::mesh::{Aabb, Mesh, PointIndex, SurfaceIndex, Topology};
-use nalgebra::{Isometry3, Point3};
+use crate::mesh::{CutSurface, Mesh};
+use nalgebra::Isometry3;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Mutex;
-
-/// One crown prepared for overlap queries in its initial pose.
-struct Crown {
-    points: Vec<Point3<f64>>,
-    surface: Option<SurfaceIndex>,
-    rim: PointIndex,
-    bbox: Option<Aabb>,
-}
 
 /// Cache key: the two crowns and the exact bits of both poses.
 type PoseKey = (usize, usize, [u64; 14]);
 
 /// Crowns of one arch (in arch order) ready for overlap queries; answers are cached per pose pair.
 pub struct CrownCollider {
-    crowns: Vec<Crown>,
+    crowns: Vec<CutSurface>,
     cache: Mutex<HashMap<PoseKey, f64>>,
 }
 
@@ -46,21 +38,7 @@ impl CrownCollider {
                 for &v in &t.vertices {
                     mine[v as usize] = true;
                 }
-                let faces: Vec<usize> =
-                    (0..mesh.face_count()).filter(|&f| mesh.triangles()[f].iter().all(|&v| mine[v as usize])).collect();
-                let (sub, _) = mesh.submesh(&faces);
-                let topo = Topology::new(&sub);
-                let rim: Vec<Point3<f64>> = topo
-                    .boundary_loops(&sub)
-                    .iter()
-                    .flat_map(|l| l.vertices.iter().map(|&v| sub.positions()[v as usize]))
-                    .collect();
-                Crown {
-                    points: sub.positions().to_vec(),
-                    surface: SurfaceIndex::new(&sub),
-                    rim: PointIndex::new(&rim),
-                    bbox: sub.bounding_box(),
-                }
+                CutSurface::new(mesh, &mine)
             })
             .collect();
         Self { crowns, cache: Mutex::new(HashMap::new()) }
@@ -92,7 +70,7 @@ impl CrownCollider {
     /// Deepest point of crown `a` (mapped by `b_from_a` into `b`'s initial pose) inside crown `b`.
     fn depth(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> f64 {
         let (ca, cb) = (&self.crowns[a], &self.crowns[b]);
-        let (Some(surface), Some(bb)) = (&cb.surface, &cb.bbox) else { return 0.0 };
+        let Some(bb) = &cb.bbox else { return 0.0 };
         ca.points
             .par_iter()
             .map(|p| {
@@ -100,14 +78,10 @@ impl CrownCollider {
                 if (0..3).any(|k| q[k] < bb.min[k] - 0.05 || q[k] > bb.max[k] + 0.05) {
                     return 0.0;
                 }
-                let (on, d, inside) = surface.closest(&q);
-                if !inside || d > DEEPEST_MM {
-                    return 0.0;
+                match cb.signed_distance(&q, RIM_CLEARANCE_MM) {
+                    Some((_, d)) if d < 0.0 && -d <= DEEPEST_MM => -d,
+                    _ => 0.0,
                 }
-                if cb.rim.nearest(&on).is_some_and(|(_, r)| r < RIM_CLEARANCE_MM) {
-                    return 0.0;
-                }
-                d
             })
             .reduce(|| 0.0, f64::max)
     }
