@@ -129,9 +129,13 @@ enum Command {
         /// Upper jaw mesh.
         #[arg(long)]
         upper: PathBuf,
-        /// Lower jaw mesh, in the same frame as the upper.
+        /// Lower jaw mesh, in the same frame as the upper (or in any frame, with --bite).
         #[arg(long)]
         lower: PathBuf,
+        /// A buccal bite scan (fused mesh of both jaws in occlusion, seen from the cheek): each jaw is
+        /// registered onto it and the lower jaw moved into the upper's frame (written as lower.bite.ply).
+        #[arg(long)]
+        bite: Option<PathBuf>,
         /// Teeth3DS labels of the upper jaw (segmented automatically if absent).
         #[arg(long)]
         upper_labels: Option<PathBuf>,
@@ -147,6 +151,10 @@ enum Command {
         /// A prepared tooth (FDI) whose occlusal clearance to report.
         #[arg(long)]
         prep: Option<i32>,
+        /// The planned restorative material for --prep: zirconia-3y, zirconia-5y, lithium-disilicate or pfm
+        /// (every material's verdict is in the report either way).
+        #[arg(long)]
+        material: Option<String>,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -703,8 +711,37 @@ fn run(cli: Cli) -> Result<()> {
             io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
             eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
         }
-        Command::Occlusion { upper, lower, upper_labels, lower_labels, threshold, uncertainty, prep, out } => {
-            let (u, l) = (io::read_mesh(&upper)?, io::read_mesh(&lower)?);
+        Command::Occlusion {
+            upper,
+            lower,
+            bite,
+            upper_labels,
+            lower_labels,
+            threshold,
+            uncertainty,
+            prep,
+            material,
+            out,
+        } => {
+            if let Some(m) = &material {
+                anyhow::ensure!(prep.is_some(), "--material needs --prep (the tooth it is planned for)");
+                anyhow::ensure!(
+                    cusp::occlusion::MATERIALS.iter().any(|x| x.name == m),
+                    "unknown material '{m}'; known: {}",
+                    cusp::occlusion::MATERIALS.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
+                );
+            }
+            let (u, mut l) = (io::read_mesh(&upper)?, io::read_mesh(&lower)?);
+            let bite_fit = match &bite {
+                Some(path) => {
+                    let patch = io::read_mesh(path)?;
+                    let r = cusp::occlusion::register_bite(&u, &l, &patch)
+                        .with_context(|| format!("bite registration with {}", path.display()))?;
+                    l = l.transformed(&r.upper_from_lower);
+                    Some(r)
+                }
+                None => None,
+            };
             let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
                 Ok(match path {
                     Some(p) => io::read_labels_for(p, mesh)?.labels,
@@ -727,6 +764,9 @@ fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            if bite_fit.is_some() {
+                io::write_mesh(out.join("lower.bite.ply"), &l, WriteOptions::default())?;
+            }
             for (name, mesh, d) in [("upper", &u, &du), ("lower", &l, &dl)] {
                 let coloured = mesh.clone().with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?;
                 io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
@@ -741,11 +781,36 @@ fn run(cli: Cli) -> Result<()> {
                 "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
                 "prep": prep,
                 "clearance": clearance,
+                "material": material.as_ref().zip(clearance.as_ref()).map(|(m, c)| {
+                    let v = c.verdicts.iter().find(|v| &v.0 == m);
+                    serde_json::json!({ "name": m, "min_thickness_mm": v.map(|v| v.1), "enough_room": v.map(|v| v.2) })
+                }),
+                "bite": bite_fit.as_ref().map(|r| serde_json::json!({
+                    "upper_from_lower": cusp::io::frames::PoseRecord::from_isometry(&r.upper_from_lower),
+                    "upper_fit": r.upper,
+                    "lower_fit": r.lower,
+                })),
             });
             io::write_atomic(&out.join("occlusion.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
             eprintln!("{} contact regions on the upper, {} on the lower; wrote {}", ru.len(), rl.len(), out.display());
-            if let Some(c) = clearance {
+            if let Some(r) = &bite_fit {
+                eprintln!(
+                    "bite registered: upper fit {:.0} µm RMS, lower {:.0} µm RMS; lower jaw in the upper's frame: {}",
+                    r.upper.rms_um,
+                    r.lower.rms_um,
+                    out.join("lower.bite.ply").display()
+                );
+            }
+            if let Some(c) = &clearance {
                 eprintln!("clearance of {}: {:.2} mm", prep.unwrap_or(0), c.min_mm);
+                if let Some(v) = material.as_ref().and_then(|m| c.verdicts.iter().find(|v| &v.0 == m)) {
+                    eprintln!(
+                        "{}: needs {:.1} mm — {}",
+                        v.0,
+                        v.1,
+                        if v.2 { "enough room" } else { "NOT enough room: reduce further" }
+                    );
+                }
             }
         }
         Command::Implant { mesh: path, library, site, labels, verify, tolerance_um, tolerance_deg, out } => {

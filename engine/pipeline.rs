@@ -342,15 +342,12 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         tick(&format!("scan and fuse {jaw}"));
         let model = if jaw == "upper" { &phantom.upper } else { &phantom.lower };
         let frames = model.scan(&s.scanner);
-        let mut session = crate::scan::ScanSession::new(s.scanner.camera(), crate::scan::ScanOptions::default());
-        let mut skipped = 0usize;
-        for f in &frames.frames {
-            // Registration sees depth and the odometry guess only.
-            if let crate::scan::FrameStatus::Skipped(_) = session.register_frame(&f.depth, Some(&f.guess)).status {
-                skipped += 1;
-            }
-        }
-        let fused = crate::scan::surface_nets::extract(&session.volume, 2.0, 500);
+        // Registration sees depth and the odometry guess only.
+        let (fused, skipped) = crate::scan::fuse_frames(
+            s.scanner.camera(),
+            crate::scan::ScanOptions::default(),
+            frames.frames.iter().map(|f| (&f.depth[..], Some(&f.guess))),
+        );
         if fused.is_empty() {
             return Err(stage_err("scan", format!("no surface could be fused from the {jaw} scan")));
         }

@@ -92,6 +92,36 @@ fn phantom_fuse_and_eval_scan_from_the_command_line() {
     let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rms = t["rms_um"].as_f64().unwrap();
     assert!(rms < 20.0, "trueness RMS {rms} µm");
+    // The buccal bite scan, fused, registers both jaws: the lower jaw lands where it truly is in the upper's
+    // frame (the phantom writes both in one frame; registration does not know that).
+    let patch = dir.path().join("bite.ply");
+    let o = cusp(&["fuse".as_ref(), out.join("scan/bite").as_os_str(), "--out".as_ref(), patch.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let occ = dir.path().join("occ");
+    let o = cusp(&[
+        "occlusion".as_ref(),
+        "--upper".as_ref(),
+        out.join("upper.ply").as_os_str(),
+        "--lower".as_ref(),
+        out.join("lower.ply").as_os_str(),
+        "--upper-labels".as_ref(),
+        out.join("upper.labels.json").as_os_str(),
+        "--lower-labels".as_ref(),
+        out.join("lower.labels.json").as_os_str(),
+        "--bite".as_ref(),
+        patch.as_os_str(),
+        "--out".as_ref(),
+        occ.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (moved, truth) =
+        (io::read_mesh(occ.join("lower.bite.ply")).unwrap(), io::read_mesh(out.join("lower.ply")).unwrap());
+    let sq: f64 = moved.positions().iter().zip(truth.positions()).map(|(a, b)| (a - b).norm_squared()).sum();
+    let bite_um = (sq / truth.vertex_count() as f64).sqrt() * 1000.0;
+    assert!(bite_um < 30.0, "lower jaw {bite_um:.1} µm RMS from the true bite");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(occ.join("occlusion.json")).unwrap()).unwrap();
+    assert!(report["bite"]["lower_fit"]["rms_um"].as_f64().unwrap() < 40.0);
     // A spec key that does not exist is refused, by name.
     std::fs::write(&spec, "[phantom]\nseeed = 5\n").unwrap();
     let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
@@ -142,6 +172,8 @@ fn occlusion_report_from_the_command_line() {
         out.join("lower.labels.json").into(),
         "--prep".into(),
         "16".into(),
+        "--material".into(),
+        "lithium-disilicate".into(),
         "--out".into(),
         occ.clone().into(),
     ];
@@ -153,6 +185,13 @@ fn occlusion_report_from_the_command_line() {
         serde_json::from_slice(&std::fs::read(out.join("truth/truth.json")).unwrap()).unwrap();
     let (found, want) = (report["clearance"]["min_mm"].as_f64().unwrap(), truth["prep_clearance_mm"].as_f64().unwrap());
     assert!((found - want).abs() < 0.01, "clearance {found} vs {want}");
+    assert_eq!(report["material"]["enough_room"].as_bool(), Some(want >= 1.5), "lithium disilicate needs 1.5 mm");
+    // A material the table does not hold is refused, by name, before any work.
+    let mut bad = args.clone();
+    let at = bad.iter().position(|a| a == "lithium-disilicate").unwrap();
+    bad[at] = "emax".into();
+    let o = cusp(&bad.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("emax"));
     assert!(!report["lower_contacts"].as_array().unwrap().is_empty());
     assert!(io::read_mesh(occ.join("lower.contacts.ply")).unwrap().colors().is_some());
 }

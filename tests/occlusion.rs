@@ -94,3 +94,52 @@ fn proximal_contacts_match_the_truth_and_are_classed() {
         }
     }
 }
+
+#[test]
+fn bite_registered_from_a_buccal_scan_is_within_30_um_of_the_true_bite() {
+    for seed in [4, 6] {
+        bite_registration_case(seed);
+    }
+}
+
+fn bite_registration_case(seed: u64) {
+    use cusp::occlusion::register_bite;
+    use cusp::phantom::scanner::ScannerSpec;
+    use nalgebra::{Isometry3, Translation3, UnitQuaternion};
+    let p = Phantom::generate(&PhantomSpec::coarse(seed)).unwrap();
+    let spec = ScannerSpec::default();
+    let bite = p.scan_bite(&spec);
+    // Registration and fusion see depth and odometry only.
+    let (patch, skipped) = cusp::scan::fuse_frames(
+        spec.camera(),
+        cusp::scan::ScanOptions::default(),
+        bite.frames.iter().map(|f| (&f.depth[..], Some(&f.guess))),
+    );
+    assert_eq!(skipped, 0, "bite frames skipped");
+    // Each jaw comes from its own scan, in its own frame, far from the patch's.
+    let a =
+        Isometry3::from_parts(Translation3::new(5.0, -12.0, 30.0), UnitQuaternion::from_euler_angles(0.4, -0.2, 1.3));
+    let b =
+        Isometry3::from_parts(Translation3::new(-20.0, 8.0, -4.0), UnitQuaternion::from_euler_angles(-0.9, 0.5, -2.0));
+    let upper = p.upper.mesh.transformed(&a);
+    let lower = p.lower.mesh.transformed(&b);
+    let t = std::time::Instant::now();
+    let r = register_bite(&upper, &lower, &patch).expect("bite registers");
+    let truth = a * b.inverse();
+    let sq: f64 = lower.positions().iter().map(|v| (r.upper_from_lower * v - truth * v).norm_squared()).sum();
+    let rms_um = (sq / lower.vertex_count() as f64).sqrt() * 1000.0;
+    eprintln!(
+        "bite (seed {seed}): {} frames, patch {} triangles; lower jaw RMS {rms_um:.1} µm; fits upper {:.1} µm ({} pts), lower {:.1} µm ({} pts); {:?}",
+        bite.frames.len(),
+        patch.face_count(),
+        r.upper.rms_um,
+        r.upper.patch_points,
+        r.lower.rms_um,
+        r.lower.patch_points,
+        t.elapsed()
+    );
+    assert!(rms_um < 30.0, "lower jaw {rms_um:.1} µm RMS from the true bite");
+    // The fits' own residuals: 10 µm noise plus the coarse phantom's facets against the smooth fused patch.
+    assert!(r.upper.rms_um < 40.0 && r.lower.rms_um < 40.0);
+    assert!(r.upper.patch_fraction > 0.25 && r.lower.patch_fraction > 0.25, "each jaw covers part of the patch");
+}

@@ -287,6 +287,18 @@ impl Mesh {
         used.iter().filter(|u| !**u).count()
     }
 
+    /// One mesh holding the vertices and triangles of all `meshes`, in order (geometry only: attributes dropped).
+    pub fn concatenated(meshes: &[&Mesh]) -> Mesh {
+        let mut positions = Vec::new();
+        let mut triangles = Vec::new();
+        for m in meshes {
+            let base = positions.len() as u32;
+            positions.extend_from_slice(&m.positions);
+            triangles.extend(m.triangles.iter().map(|t| t.map(|v| v + base)));
+        }
+        Mesh::new(positions, triangles).expect("concatenation of valid meshes is valid")
+    }
+
     /// The sub-mesh of the triangles whose three corners are all kept (`keep[v]`), with the map of
     /// [`Mesh::submesh`].
     pub fn submesh_within(&self, keep: &[bool]) -> (Mesh, Vec<u32>) {

@@ -1,9 +1,11 @@
 //! Occlusion: signed distance maps between the jaws, contact regions, the occlusal clearance of a
-//! preparation with a verdict per restorative material, and proximal contacts within an arch. (Bite
-//! registration from a buccal scan and settling are to come.)
+//! preparation with a verdict per restorative material, and proximal contacts within an arch, and
+//! bite registration from a buccal scan.
 
+mod bite;
 mod proximal;
 
+pub use bite::{register_bite, BiteError, BiteRegistration, JawFit};
 pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
 
 use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};

@@ -114,7 +114,7 @@ impl JawModel {
         let level = |s: f64| interp(&self.occlusal_levels, s);
         let poses =
             super::scanner::scan_path(spec, self.jaw, &self.arch, (self.s_range.0 + 4.0, self.s_range.1 - 4.0), &level);
-        super::scanner::scan(spec, self.jaw, &self.mesh, &poses)
+        super::scanner::scan(spec, Some(self.jaw), &self.mesh, &poses)
     }
 }
 
@@ -585,6 +585,16 @@ fn occlusal_contacts(upper: &JawModel, lower: &JawModel) -> Vec<ContactTruth> {
 }
 
 impl Phantom {
+    /// The virtual scanner's buccal bite scan: both t0 jaws in occlusion seen from the cheek side, swept
+    /// over 32 mm of the arch from its distal end (molars to canine), as a clinician records the bite.
+    pub fn scan_bite(&self, spec: &super::scanner::ScannerSpec) -> super::scanner::ScanSession {
+        let both = Mesh::concatenated(&[&self.upper.mesh, &self.lower.mesh]);
+        let level = |s: f64| 0.5 * (interp(&self.upper.occlusal_levels, s) + interp(&self.lower.occlusal_levels, s));
+        let start = self.upper.s_range.0 + 4.0;
+        let poses = super::scanner::bite_path(spec, &self.upper.arch, (start, start + 32.0), &level);
+        super::scanner::scan(spec, None, &both, &poses)
+    }
+
     /// Generates the phantom described by `spec` (deterministic).
     pub fn generate(spec: &PhantomSpec) -> Result<Phantom, String> {
         for i in &spec.implants {

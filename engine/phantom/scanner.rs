@@ -91,8 +91,8 @@ pub struct Frame {
 pub struct ScanSession {
     /// Scanner parameters.
     pub spec: ScannerSpec,
-    /// Which jaw was scanned.
-    pub jaw: Jaw,
+    /// Which jaw was scanned; `None` for a bite scan of both jaws in occlusion.
+    pub jaw: Option<Jaw>,
     /// Frames in scan order.
     pub frames: Vec<Frame>,
 }
@@ -233,8 +233,34 @@ pub fn scan_path(
     poses
 }
 
+/// Camera poses of a buccal bite scan: the patient bites, the wand looks horizontally (across the occlusal
+/// plane, towards the tongue) at the buccal surfaces of both jaws, swept along `s_range` of the arch;
+/// `level` is the patient z where upper and lower teeth meet at arc length s.
+pub fn bite_path(
+    spec: &ScannerSpec,
+    curve: &ArchCurve,
+    s_range: (f64, f64),
+    level: &dyn Fn(f64) -> f64,
+) -> Vec<(Isometry3<f64>, &'static str)> {
+    let n = ((s_range.1 - s_range.0) / spec.step_mm).ceil().max(1.0) as usize;
+    (0..=n)
+        .map(|i| {
+            let s = s_range.0 + (s_range.1 - s_range.0) * i as f64 / n as f64;
+            let (p, t, out) = (curve.point(s), curve.tangent(s), curve.outward(s));
+            let side = Vector3::new(out.x, out.y, 0.0).normalize();
+            let target = Point3::new(p.x, p.y, level(s));
+            (look_at(target, -side, Vector3::new(t.x, t.y, 0.0), spec.standoff_mm + 4.0), "bite")
+        })
+        .collect()
+}
+
 /// Renders frames of `mesh` from the given poses with the scanner's noise model.
-pub fn scan(spec: &ScannerSpec, jaw: Jaw, mesh: &Mesh, poses: &[(Isometry3<f64>, &'static str)]) -> ScanSession {
+pub fn scan(
+    spec: &ScannerSpec,
+    jaw: Option<Jaw>,
+    mesh: &Mesh,
+    poses: &[(Isometry3<f64>, &'static str)],
+) -> ScanSession {
     let Some(index) = SurfaceIndex::new(mesh) else {
         return ScanSession { spec: spec.clone(), jaw, frames: Vec::new() };
     };

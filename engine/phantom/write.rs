@@ -5,6 +5,7 @@
 //! upper.labels.json, lower.labels.json Teeth3DS labels (FDI per vertex; scan bodies have instance ≥ 100)
 //! upper_t1.ply, …                      later time points, when the spec has a time series
 //! scan/upper/frames.json, frame_NNNN.depth   raw frames (with --scan), format in `io::frames`
+//! scan/bite/…                         a buccal bite scan of both jaws in occlusion (same format, no jaw)
 //! truth/truth.json                     poses, contacts, implants, movements
 //! truth/crowns/NN.ply                  each tooth's closed crown at t0
 //! truth/scan_upper.json                true camera poses per frame
@@ -69,11 +70,10 @@ pub fn write_scan(dir: &Path, truth_file: &Path, session: &ScanSession) -> Resul
             odometry_guess: Some(PoseRecord::from_isometry(&f.guess)),
         });
     }
-    let doc =
-        FramesDoc { format: "cusp raw frames v1".into(), jaw: Some(session.jaw), camera: s.camera(), frames: entries };
+    let doc = FramesDoc { format: "cusp raw frames v1".into(), jaw: session.jaw, camera: s.camera(), frames: entries };
     write_json(&dir.join("frames.json"), &doc)?;
     let truth: Vec<PoseRecord> = session.frames.iter().map(|f| PoseRecord::from_isometry(&f.truth)).collect();
-    write_json(truth_file, &json!({ "jaw": session.jaw.as_str(), "patient_from_camera": truth }))
+    write_json(truth_file, &json!({ "jaw": session.jaw.map_or("both", |j| j.as_str()), "patient_from_camera": truth }))
 }
 
 /// Writes a phantom (and, with a scanner spec, raw frames of both jaws) into `dir`.
@@ -99,6 +99,7 @@ pub fn write_phantom(phantom: &Phantom, dir: &Path, scanner: Option<&ScannerSpec
             let session = model.scan(spec);
             write_scan(&dir.join(format!("scan/{jaw}")), &truth_dir.join(format!("scan_{jaw}.json")), &session)?;
         }
+        write_scan(&dir.join("scan/bite"), &truth_dir.join("scan_bite.json"), &phantom.scan_bite(spec))?;
         write_json(&dir.join("scan/scanner.resolved.json"), spec)?;
     }
     Ok(())
