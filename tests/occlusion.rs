@@ -143,3 +143,20 @@ fn bite_registration_case(seed: u64) {
     assert!(r.upper.rms_um < 40.0 && r.lower.rms_um < 40.0);
     assert!(r.upper.patch_fraction > 0.25 && r.lower.patch_fraction > 0.25, "each jaw covers part of the patch");
 }
+
+#[test]
+fn distances_beyond_the_bound_keep_their_side() {
+    use cusp::mesh::Mesh;
+    // A small ball deep inside a big one reads −max (penetration), one far outside +max; one crossing the big
+    // ball's surface has exact values of both signs.
+    let big = Mesh::icosphere(10.0, 4);
+    let small = Mesh::icosphere(1.0, 2);
+    let at = |x: f64| small.transformed(&nalgebra::Isometry3::translation(x, 0.0, 0.0));
+    let inside = cusp::occlusion::signed_distances(&at(0.0), &big, 2.0);
+    assert!(inside.iter().all(|&d| d == -2.0), "{:?}", &inside[..4]);
+    let outside = cusp::occlusion::signed_distances(&at(20.0), &big, 2.0);
+    assert!(outside.iter().all(|&d| d == 2.0));
+    let across = cusp::occlusion::signed_distances(&at(10.0), &big, 2.0);
+    let (lo, hi) = across.iter().fold((f64::MAX, f64::MIN), |a, &d| (a.0.min(d), a.1.max(d)));
+    assert!((-1.05..-0.9).contains(&lo) && (0.9..1.05).contains(&hi), "{lo} … {hi}");
+}

@@ -2,7 +2,7 @@
 
 use super::Mesh;
 use nalgebra::{Point3, Vector3};
-use parry3d_f64::query::{PointQuery, Ray, RayCast};
+use parry3d_f64::query::{PointQuery, PointQueryWithLocation, Ray, RayCast};
 use parry3d_f64::shape::{FeatureId, TriMesh, TriMeshFlags};
 
 /// A surface prepared for queries: built once (BVH, pseudo-normals), queried many times.
@@ -40,6 +40,20 @@ impl SurfaceIndex {
         // With pseudo-normals (built in `new`), this projection also tells inside from outside.
         let (proj, _) = self.shape.project_local_point_and_get_feature(p);
         (proj.point, (proj.point - p).norm(), proj.is_inside)
+    }
+
+    /// Like [`SurfaceIndex::closest`], but only within `max` mm of `p` (`None` beyond): much faster for far
+    /// points, as the search stops at the bound.
+    pub fn closest_within(&self, p: &Point3<f64>, max: f64) -> Option<(Point3<f64>, f64, bool)> {
+        let (proj, _) = self.shape.project_local_point_and_get_location_with_max_dist(p, false, max)?;
+        Some((proj.point, (proj.point - p).norm(), proj.is_inside))
+    }
+
+    /// Whether `p` is inside the (closed, outward) surface, by the first surface met along a ray: met from
+    /// behind means inside.
+    pub fn contains(&self, p: &Point3<f64>) -> bool {
+        let dir = Vector3::new(0.267_261_241_912_424_4, 0.534_522_483_824_848_8, 0.801_783_725_737_273_2);
+        self.ray(p, &dir, f64::MAX).is_some_and(|hit| hit.normal.dot(&dir) > 0.0)
     }
 
     /// First hit of the ray from `origin` along unit `dir` within `max` mm.

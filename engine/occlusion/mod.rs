@@ -13,27 +13,109 @@ use nalgebra::Point3;
 use rayon::prelude::*;
 use serde::Serialize;
 
+/// An opposing jaw prepared once for distance queries (BVH with pseudo-normals): the contact map, the
+/// clearance and any re-check after moving the other jaw reuse it.
+pub struct Antagonist<'a> {
+    mesh: &'a Mesh,
+    index: Option<SurfaceIndex>,
+}
+
+impl std::fmt::Debug for Antagonist<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Antagonist").field("triangles", &self.mesh.face_count()).finish()
+    }
+}
+
+impl<'a> Antagonist<'a> {
+    /// Indexes a closed, outward-facing jaw model (mm).
+    pub fn new(mesh: &'a Mesh) -> Self {
+        Self { mesh, index: SurfaceIndex::new(mesh) }
+    }
+
+    /// Signed distance (mm) from each vertex of `jaw` to this surface: positive in the open, negative where
+    /// the vertex is inside (penetration), clamped to ±`max_mm`.
+    ///
+    /// Each query stops at `max_mm`. Vertices farther than that are told inside or outside once per
+    /// connected patch of them (a path that stays farther than `max_mm` from the surface cannot cross it),
+    /// by ray parity.
+    pub fn signed_distances(&self, jaw: &Mesh, max_mm: f64) -> Vec<f64> {
+        let Some(index) = &self.index else { return vec![max_mm; jaw.vertex_count()] };
+        let mut d: Vec<Option<f64>> = jaw
+            .positions()
+            .par_iter()
+            .map(|p| index.closest_within(p, max_mm).map(|(_, d, inside)| if inside { -d } else { d }))
+            .collect();
+        let mut parent: Vec<u32> = (0..jaw.vertex_count() as u32).collect();
+        fn root(parent: &mut [u32], mut v: u32) -> u32 {
+            while parent[v as usize] != v {
+                parent[v as usize] = parent[parent[v as usize] as usize];
+                v = parent[v as usize];
+            }
+            v
+        }
+        for t in jaw.triangles() {
+            for (a, b) in [(t[0], t[1]), (t[1], t[2])] {
+                if d[a as usize].is_none() && d[b as usize].is_none() {
+                    let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                    if ra != rb {
+                        parent[ra.max(rb) as usize] = ra.min(rb);
+                    }
+                }
+            }
+        }
+        let mut verdict: rustc_hash::FxHashMap<u32, f64> = Default::default();
+        for (v, dv) in d.iter_mut().enumerate() {
+            if dv.is_none() {
+                let r = root(&mut parent, v as u32);
+                let far = *verdict.entry(r).or_insert_with(|| {
+                    if inside_by_parity(self.mesh, &jaw.positions()[r as usize]) {
+                        -max_mm
+                    } else {
+                        max_mm
+                    }
+                });
+                *dv = Some(far);
+            }
+        }
+        d.into_iter().map(|x| x.unwrap_or(max_mm).clamp(-max_mm, max_mm)).collect()
+    }
+}
+
 /// Signed distance (mm) from each vertex of `jaw` to the surface of `antagonist`: positive in the open,
-/// negative where the vertex is inside the antagonist (penetration). Values beyond `max_mm` are clamped.
+/// negative where the vertex is inside the antagonist (penetration), clamped to ±`max_mm`. Indexes the
+/// antagonist for this one call; keep an [`Antagonist`] to ask again.
 pub fn signed_distances(jaw: &Mesh, antagonist: &Mesh, max_mm: f64) -> Vec<f64> {
-    let (Some(index), Some(bb)) = (SurfaceIndex::new(antagonist), antagonist.bounding_box()) else {
-        return vec![max_mm; jaw.vertex_count()];
-    };
-    jaw.positions()
-        .par_iter()
-        .map(|p| {
-            // Outside the antagonist's box grown by `max_mm`, a vertex is certainly farther than `max_mm`.
-            if (0..3).any(|k| p[k] < bb.min[k] - max_mm || p[k] > bb.max[k] + max_mm) {
-                return max_mm;
-            }
-            let (_, d, inside) = index.closest(p);
-            if inside {
-                -d
-            } else {
-                d.min(max_mm)
-            }
-        })
-        .collect()
+    Antagonist::new(antagonist).signed_distances(jaw, max_mm)
+}
+
+/// Whether `p` is inside the closed mesh: the number of triangles a ray from `p` crosses is odd
+/// (Möller–Trumbore against every triangle; the ray's direction is fixed and generic).
+fn inside_by_parity(mesh: &Mesh, p: &Point3<f64>) -> bool {
+    let dir = nalgebra::Vector3::new(0.267_261_241_912_424_4, 0.534_522_483_824_848_8, 0.801_783_725_737_273_2);
+    let mut crossings = 0usize;
+    for f in 0..mesh.face_count() {
+        let [a, b, c] = mesh.triangle(f);
+        let (e1, e2) = (b - a, c - a);
+        let h = dir.cross(&e2);
+        let det = e1.dot(&h);
+        if det.abs() < 1e-12 {
+            continue;
+        }
+        let s = p - a;
+        let u = s.dot(&h) / det;
+        if !(0.0..=1.0).contains(&u) {
+            continue;
+        }
+        let q = s.cross(&e1);
+        let v = dir.dot(&q) / det;
+        if v < 0.0 || u + v > 1.0 {
+            continue;
+        }
+        if e2.dot(&q) / det > 0.0 {
+            crossings += 1;
+        }
+    }
+    crossings % 2 == 1
 }
 
 /// A connected area of one jaw closer to the antagonist than the contact threshold.
