@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 /// Settings of a scanning session (defaults suit a 15 × 12 mm head at ~0.1 mm pixels).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ScanOptions {
     /// TSDF voxel edge (mm).
     pub voxel_mm: f64,
@@ -30,6 +31,8 @@ pub struct ScanOptions {
     pub max_rms_mm: f64,
     /// A frame found again after a failure (relocalised) needs at least this inlier fraction.
     pub relocalise_inlier_fraction: f64,
+    /// A pixel farther than this (mm) from the median depth of its 3 × 3 neighbourhood is a spike and dropped.
+    pub spike_mm: f64,
 }
 
 impl Default for ScanOptions {
@@ -44,6 +47,7 @@ impl Default for ScanOptions {
             min_inlier_fraction: 0.5,
             max_rms_mm: 0.05,
             relocalise_inlier_fraction: 0.85,
+            spike_mm: 0.08,
         }
     }
 }
@@ -120,6 +124,40 @@ impl PointMap {
     }
 }
 
+/// The depth image without spikes: a pixel farther than `limit_mm` from the median of its 3 × 3
+/// neighbourhood (itself included; at least five valid depths) becomes NaN. On a smooth surface, sloped or
+/// not, the median is the pixel's own depth to within the noise; a spike is not.
+pub fn despike(depth: &[f32], width: usize, height: usize, limit_mm: f64) -> Vec<f32> {
+    let mut out = depth.to_vec();
+    let mut window = Vec::with_capacity(9);
+    for r in 0..height {
+        for c in 0..width {
+            let d = depth[r * width + c];
+            if !d.is_finite() {
+                continue;
+            }
+            window.clear();
+            for rr in r.saturating_sub(1)..(r + 2).min(height) {
+                for cc in c.saturating_sub(1)..(c + 2).min(width) {
+                    let v = depth[rr * width + cc];
+                    if v.is_finite() {
+                        window.push(v);
+                    }
+                }
+            }
+            if window.len() < 5 {
+                continue;
+            }
+            let mid = window.len() / 2;
+            let (_, median, _) = window.select_nth_unstable_by(mid, f32::total_cmp);
+            if f64::from((d - *median).abs()) > limit_mm {
+                out[r * width + c] = f32::NAN;
+            }
+        }
+    }
+    out
+}
+
 /// Camera-frame points of a depth image with normals from the image grid, every `stride`-th pixel.
 pub fn frame_points(camera: &Camera, depth: &[f32], stride: usize) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
     let (w, h) = (camera.width_px, camera.height_px);
@@ -187,6 +225,9 @@ impl ScanSession {
     /// Registers one frame onto the model and fuses it; `guess` is the device odometry (model frame), if any.
     pub fn register_frame(&mut self, depth: &[f32], guess: Option<&Isometry3<f64>>) -> FrameReport {
         let index = self.poses.len();
+        // 0. Spikes out: neither registration nor the volume sees them.
+        let filtered = despike(depth, self.camera.width_px, self.camera.height_px, self.opts.spike_mm);
+        let depth = &filtered[..];
         // 1. Preprocess: points with normals, every stride-th pixel.
         let (src, src_n) = frame_points(&self.camera, depth, self.opts.source_stride);
         let Some((last_pose, last_guess)) = self.last else {
@@ -269,15 +310,42 @@ impl ScanSession {
             inlier_mm: 0.2,
             ..IcpOptions::default()
         };
-        let mut start: Option<(f64, Isometry3<f64>)> = None;
+        // Coarse fits from every prediction; those that end in different places are all refined, and the
+        // refined fit with most inliers (then least RMS) wins: along a smooth, featureless stretch (the
+        // lingual faces of the incisors) a coarse fit cannot tell a slid pose from the right one, a fine one can.
+        let mut starts: Vec<(f64, Isometry3<f64>)> = Vec::new();
         for c in candidates {
             let Some(target) = target_at(c) else { continue };
             let r = icp(&coarse_src, &target, c, &coarse);
-            if start.is_none_or(|(f, _)| r.inlier_fraction > f) {
-                start = Some((r.inlier_fraction, r.target_from_source));
+            let p = r.target_from_source;
+            if !starts.iter().any(|(_, q)| {
+                (q.translation.vector - p.translation.vector).norm() < 0.05 && q.rotation.angle_to(&p.rotation) < 0.004
+            }) {
+                starts.push((r.inlier_fraction, p));
             }
         }
-        let (_, mut pose) = start?;
+        starts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut best: Option<crate::registration::IcpResult> = None;
+        for (_, start) in starts.into_iter().take(2) {
+            let Some(r) = self.refine(src, start, &target_at) else { continue };
+            let better = best.as_ref().is_none_or(|b| {
+                r.inlier_fraction > b.inlier_fraction + 0.01
+                    || (r.inlier_fraction > b.inlier_fraction - 0.01 && r.rms_mm < b.rms_mm)
+            });
+            if better {
+                best = Some(r);
+            }
+        }
+        best
+    }
+
+    /// Fine alignment from `pose`: coarse-to-fine gates on the local map around it.
+    fn refine(
+        &self,
+        src: &[Point3<f64>],
+        mut pose: Isometry3<f64>,
+        target_at: &dyn Fn(&Isometry3<f64>) -> Option<Target>,
+    ) -> Option<crate::registration::IcpResult> {
         let target = target_at(&pose)?;
         let mut result = None;
         for (gate, kernel) in [(1.0, Kernel::Huber(0.1)), (0.5, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
