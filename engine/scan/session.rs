@@ -124,6 +124,25 @@ impl PointMap {
     }
 }
 
+/// Fine alignment of `src` from `pose` onto `target`: gates of 1, 0.5 and 0.25 mm, Huber then Tukey.
+fn refine(src: &[Point3<f64>], mut pose: Isometry3<f64>, target: &Target) -> crate::registration::IcpResult {
+    let mut result = None;
+    for (gate, kernel) in [(1.0, Kernel::Huber(0.1)), (0.5, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
+        let o = IcpOptions {
+            method: Method::PointToPlane,
+            kernel,
+            max_distance_mm: gate,
+            max_iterations: 30,
+            trim_fraction: 0.05,
+            ..IcpOptions::default()
+        };
+        let r = icp(src, target, &pose, &o);
+        pose = r.target_from_source;
+        result = Some(r);
+    }
+    result.expect("three gates ran")
+}
+
 /// The depth image without spikes: a pixel farther than `limit_mm` from the median of its 3 × 3
 /// neighbourhood (itself included; at least five valid depths) becomes NaN. On a smooth surface, sloped or
 /// not, the median is the pixel's own depth to within the noise; a spike is not.
@@ -296,10 +315,24 @@ impl ScanSession {
 
     /// Coarse alignment from each candidate pose (on a subsample), then fine alignment from the best one.
     fn align(&self, src: &[Point3<f64>], candidates: &[Isometry3<f64>]) -> Option<crate::registration::IcpResult> {
-        let target_at = |pose: &Isometry3<f64>| {
-            let centre = pose * Point3::new(0.0, 0.0, self.opts.view_depth_mm);
-            let (mp, mn) = self.map.local(&centre, self.opts.local_radius_mm);
+        // One local map for all predictions: around the first, wide enough to hold the others' views (a
+        // prediction farther away than 8 mm gets its own).
+        let centre_of = |pose: &Isometry3<f64>| pose * Point3::new(0.0, 0.0, self.opts.view_depth_mm);
+        let first = centre_of(candidates.first()?);
+        let spread = candidates.iter().map(|c| (centre_of(c) - first).norm()).filter(|d| *d <= 8.0).fold(0.0, f64::max);
+        let build = |centre: &Point3<f64>, radius: f64| {
+            let (mp, mn) = self.map.local(centre, radius);
             (mp.len() >= 100).then(|| Target::new(mp, Some(mn)))
+        };
+        let shared = build(&first, self.opts.local_radius_mm + spread);
+        // A pose whose view lies within the shared map's reach uses it; another gets its own.
+        let target_for = |pose: &Isometry3<f64>, own: &mut Option<Target>| -> bool {
+            if (centre_of(pose) - first).norm() <= spread + 1.0 {
+                false
+            } else {
+                *own = build(&centre_of(pose), self.opts.local_radius_mm);
+                true
+            }
         };
         let coarse_src: Vec<Point3<f64>> = src.iter().step_by(3).copied().collect();
         let coarse = IcpOptions {
@@ -315,19 +348,25 @@ impl ScanSession {
         // lingual faces of the incisors) a coarse fit cannot tell a slid pose from the right one, a fine one can.
         let mut starts: Vec<(f64, Isometry3<f64>)> = Vec::new();
         for c in candidates {
-            let Some(target) = target_at(c) else { continue };
-            let r = icp(&coarse_src, &target, c, &coarse);
+            let mut own = None;
+            let target = if target_for(c, &mut own) { own.as_ref() } else { shared.as_ref() };
+            let Some(target) = target else { continue };
+            let r = icp(&coarse_src, target, c, &coarse);
             let p = r.target_from_source;
-            if !starts.iter().any(|(_, q)| {
+            let known = starts.iter().any(|(_, q)| {
                 (q.translation.vector - p.translation.vector).norm() < 0.05 && q.rotation.angle_to(&p.rotation) < 0.004
-            }) {
+            });
+            if !known {
                 starts.push((r.inlier_fraction, p));
             }
         }
         starts.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut best: Option<crate::registration::IcpResult> = None;
         for (_, start) in starts.into_iter().take(2) {
-            let Some(r) = self.refine(src, start, &target_at) else { continue };
+            let mut own = None;
+            let target = if target_for(&start, &mut own) { own.as_ref() } else { shared.as_ref() };
+            let Some(target) = target else { continue };
+            let r = refine(src, start, target);
             let better = best.as_ref().is_none_or(|b| {
                 r.inlier_fraction > b.inlier_fraction + 0.01
                     || (r.inlier_fraction > b.inlier_fraction - 0.01 && r.rms_mm < b.rms_mm)
@@ -337,31 +376,6 @@ impl ScanSession {
             }
         }
         best
-    }
-
-    /// Fine alignment from `pose`: coarse-to-fine gates on the local map around it.
-    fn refine(
-        &self,
-        src: &[Point3<f64>],
-        mut pose: Isometry3<f64>,
-        target_at: &dyn Fn(&Isometry3<f64>) -> Option<Target>,
-    ) -> Option<crate::registration::IcpResult> {
-        let target = target_at(&pose)?;
-        let mut result = None;
-        for (gate, kernel) in [(1.0, Kernel::Huber(0.1)), (0.5, Kernel::Tukey(0.2)), (0.25, Kernel::Tukey(0.06))] {
-            let o = IcpOptions {
-                method: Method::PointToPlane,
-                kernel,
-                max_distance_mm: gate,
-                max_iterations: 30,
-                trim_fraction: 0.05,
-                ..IcpOptions::default()
-            };
-            let r = icp(src, &target, &pose, &o);
-            pose = r.target_from_source;
-            result = Some(r);
-        }
-        result
     }
 
     fn accept(
