@@ -198,6 +198,9 @@ pub fn icp(source: &[Point3<f64>], target: &Target, initial: &Isometry3<f64>, op
             }
         };
         t = step * t;
+        // Composed unit quaternions drift off unit length by rounding; a pose fed back frame after frame (as
+        // a scanning session does) would amplify that into a scale error, so it is renormalised each step.
+        t.rotation = UnitQuaternion::new_normalize(t.rotation.into_inner());
         if step.translation.vector.norm() < opts.min_translation_mm && step.rotation.angle() < opts.min_rotation_rad {
             converged = true;
             break;

@@ -1,10 +1,11 @@
 //! Stitching and fusion: raw frames → registered poses → sparse TSDF → one surface.
 
+pub mod posegraph;
 pub mod session;
 pub mod surface_nets;
 pub mod tsdf;
 
-pub use session::{FrameReport, FrameStatus, ScanOptions, ScanSession};
+pub use session::{FrameReport, FrameStatus, LoopClosure, ScanOptions, ScanSession};
 pub use tsdf::Tsdf;
 
 /// Registers depth frames in scan order (each with its device odometry guess, if any) into a new session

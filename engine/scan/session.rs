@@ -222,6 +222,9 @@ pub struct ScanSession {
     pub poses: Vec<Option<Isometry3<f64>>>,
     last: Option<(Isometry3<f64>, Option<Isometry3<f64>>)>,
     velocity: Isometry3<f64>,
+    /// Per frame: its (despiked) depth image if registered, kept for re-fusion after loop closure (not saved
+    /// with the session).
+    depths: Vec<Option<Vec<f32>>>,
 }
 
 impl std::fmt::Debug for ScanSession {
@@ -238,7 +241,16 @@ impl ScanSession {
     pub fn new(camera: Camera, opts: ScanOptions) -> Self {
         let volume = Tsdf::new(opts.voxel_mm, opts.truncation_mm);
         let map = PointMap { cell: opts.map_cell_mm, ..PointMap::default() };
-        Self { camera, opts, volume, map, poses: Vec::new(), last: None, velocity: Isometry3::identity() }
+        Self {
+            camera,
+            opts,
+            volume,
+            map,
+            poses: Vec::new(),
+            last: None,
+            velocity: Isometry3::identity(),
+            depths: Vec::new(),
+        }
     }
 
     /// Registers one frame onto the model and fuses it; `guess` is the device odometry (model frame), if any.
@@ -248,11 +260,11 @@ impl ScanSession {
         let filtered = despike(depth, self.camera.width_px, self.camera.height_px, self.opts.spike_mm);
         let depth = &filtered[..];
         // 1. Preprocess: points with normals, every stride-th pixel.
-        let (src, src_n) = frame_points(&self.camera, depth, self.opts.source_stride);
+        let (src, _) = frame_points(&self.camera, depth, self.opts.source_stride);
         let Some((last_pose, last_guess)) = self.last else {
             // The first frame defines the model frame (or the odometry's, when the device gives one).
             let pose = guess.copied().unwrap_or_else(Isometry3::identity);
-            self.accept(depth, &src, &src_n, pose, guess.copied());
+            self.accept(depth, pose, guess.copied());
             return FrameReport {
                 index,
                 status: FrameStatus::First,
@@ -303,7 +315,8 @@ impl ScanSession {
         }
         // 6. Update: velocity, map, volume.
         self.velocity = last_pose.inverse() * pose;
-        self.accept(depth, &src, &src_n, pose, guess.copied());
+        self.velocity.rotation = nalgebra::UnitQuaternion::new_normalize(self.velocity.rotation.into_inner());
+        self.accept(depth, pose, guess.copied());
         FrameReport {
             index,
             status: FrameStatus::Registered,
@@ -378,34 +391,160 @@ impl ScanSession {
         best
     }
 
-    fn accept(
-        &mut self,
-        depth: &[f32],
-        src: &[Point3<f64>],
-        src_n: &[Vector3<f64>],
-        pose: Isometry3<f64>,
-        guess: Option<Isometry3<f64>>,
-    ) {
-        // The map takes every pixel (one point per map cell), whatever stride registration used.
-        let dense;
-        let (pts, nrm) = if self.opts.source_stride > 1 {
-            dense = frame_points(&self.camera, depth, 1);
-            (&dense.0[..], &dense.1[..])
-        } else {
-            (src, src_n)
-        };
-        for (p, n) in pts.iter().zip(nrm) {
+    fn accept(&mut self, depth: &[f32], pose: Isometry3<f64>, guess: Option<Isometry3<f64>>) {
+        self.add_to_model(depth, &pose);
+        self.poses.push(Some(pose));
+        self.depths.push(Some(depth.to_vec()));
+        self.last = Some((pose, guess));
+    }
+
+    /// Fuses a frame at `pose` into the volume and adds every pixel to the model map (one point per map
+    /// cell), whatever stride registration used.
+    fn add_to_model(&mut self, depth: &[f32], pose: &Isometry3<f64>) {
+        let (pts, nrm) = frame_points(&self.camera, depth, 1);
+        for (p, n) in pts.iter().zip(&nrm) {
             self.map.insert(pose * p, pose.rotation * n);
         }
-        self.volume.integrate(&self.camera, depth, &pose);
-        self.poses.push(Some(pose));
-        self.last = Some((pose, guess));
+        self.volume.integrate(&self.camera, depth, pose);
     }
 
     fn skip(&mut self, index: usize, reason: String) -> FrameReport {
         self.poses.push(None);
+        self.depths.push(None);
         self.velocity = Isometry3::identity();
         FrameReport { index, status: FrameStatus::Skipped(reason), pose: None, rms_mm: f64::NAN, inlier_fraction: 0.0 }
+    }
+}
+
+/// Points with unit normals (camera frame, mm).
+type OrientedPoints = (Vec<Point3<f64>>, Vec<Vector3<f64>>);
+
+/// What loop closure did to a session.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LoopClosure {
+    /// Keyframes in the pose graph.
+    pub keyframes: usize,
+    /// Loop closures found (keyframe pairs far apart in the sweep that see the same surface).
+    pub loop_closures: usize,
+    /// Weighted squared error of the graph before and after optimisation.
+    pub cost_before: f64,
+    /// … after.
+    pub cost_after: f64,
+    /// Largest change of a frame's position by the optimisation (mm, at the view centre).
+    pub largest_move_mm: f64,
+}
+
+impl ScanSession {
+    /// Drift control after (or during) a sweep: keyframes (every 3 mm or 10° of wand motion) in a pose graph
+    /// with the registered steps between them and loop closures — keyframes at least five apart whose views
+    /// overlap (centres within 4 mm, directions within 30°), registered pairwise (point-to-plane ICP, kept
+    /// at ≥ 60 % inliers, ≤ 30 µm RMS and within 0.2 mm / 0.5° of the sweep's registration); Levenberg–Marquardt moves the keyframes, every frame follows its
+    /// keyframe, and the volume and model map are rebuilt from the kept depth images. `None` when frames
+    /// from before a saved session was loaded have no depth image here.
+    pub fn close_loops(&mut self) -> Option<LoopClosure> {
+        use super::posegraph::{Constraint, PoseGraph};
+        if self.poses.iter().zip(&self.depths).any(|(p, d)| p.is_some() && d.is_none()) {
+            return None;
+        }
+        let view = |p: &Isometry3<f64>| (p * Point3::new(0.0, 0.0, self.opts.view_depth_mm), p.rotation * Vector3::z());
+        // Keyframes, and for every registered frame the keyframe it follows.
+        let mut keys: Vec<usize> = Vec::new();
+        let mut follows: Vec<Option<usize>> = vec![None; self.poses.len()];
+        for (i, p) in self.poses.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let new_key = keys.last().is_none_or(|&k| {
+                let (c0, d0) = view(&self.poses[k].expect("keyframes are registered"));
+                let (c1, d1) = view(p);
+                (c1 - c0).norm() >= 3.0 || d0.angle(&d1) >= 10f64.to_radians()
+            });
+            if new_key {
+                keys.push(i);
+            }
+            follows[i] = Some(keys.len() - 1);
+        }
+        if keys.len() < 3 {
+            return Some(LoopClosure {
+                keyframes: keys.len(),
+                loop_closures: 0,
+                cost_before: 0.0,
+                cost_after: 0.0,
+                largest_move_mm: 0.0,
+            });
+        }
+        let old: Vec<Isometry3<f64>> = keys.iter().map(|&k| self.poses[k].expect("registered")).collect();
+        let mut graph = PoseGraph::default();
+        let nodes: Vec<_> = old.iter().map(|p| graph.add_pose(*p)).collect();
+        for w in 0..keys.len() - 1 {
+            let measured = old[w].inverse() * old[w + 1];
+            // Steps come from registration onto the whole model: trusted four times a pairwise loop closure.
+            graph.add_constraint(nodes[w], nodes[w + 1], Constraint { measured, weight: 4.0, loop_closure: false });
+        }
+        // Loop closures, pairwise on the keyframes' own points.
+        let clouds: Vec<OrientedPoints> =
+            keys.iter().map(|&k| frame_points(&self.camera, self.depths[k].as_deref().expect("kept"), 2)).collect();
+        let mut loops = 0;
+        for j in 0..keys.len() {
+            let mut found = 0;
+            for i in 0..j.saturating_sub(4) {
+                let ((ci, di), (cj, dj)) = (view(&old[i]), view(&old[j]));
+                if (ci - cj).norm() > 4.0 || di.angle(&dj) > 30f64.to_radians() || found >= 3 {
+                    continue;
+                }
+                if clouds[i].0.len() < 200 || clouds[j].0.len() < 200 {
+                    continue;
+                }
+                let target = Target::new(clouds[i].0.clone(), Some(clouds[i].1.clone()));
+                let src: Vec<Point3<f64>> = clouds[j].0.iter().step_by(2).copied().collect();
+                let r = refine(&src, old[i].inverse() * old[j], &target);
+                // The sweep's own registration is onto the whole model and already close: a pairwise fit
+                // that disagrees with it by more than 0.2 mm or 0.5° slid along a featureless stretch.
+                let change = (old[i].inverse() * old[j]).inverse() * r.target_from_source;
+                let agrees = change.translation.vector.norm() <= 0.2 && change.rotation.angle() <= 0.5f64.to_radians();
+                if r.inlier_fraction >= 0.6 && r.rms_mm <= 0.03 && agrees {
+                    graph.add_constraint(
+                        nodes[i],
+                        nodes[j],
+                        Constraint { measured: r.target_from_source, weight: 1.0, loop_closure: true },
+                    );
+                    loops += 1;
+                    found += 1;
+                }
+            }
+        }
+        let opt = graph.optimize(nodes[0], 30);
+        let new: Vec<Isometry3<f64>> = nodes.iter().map(|n| graph.graph[*n]).collect();
+        // Every frame follows its keyframe; the volume and the map are rebuilt.
+        let mut largest: f64 = 0.0;
+        for (i, p) in self.poses.iter_mut().enumerate() {
+            if let (Some(p), Some(k)) = (p.as_mut(), follows[i]) {
+                let moved = new[k] * old[k].inverse() * *p;
+                largest = largest.max((view(&moved).0 - view(p).0).norm());
+                *p = moved;
+            }
+        }
+        self.volume = Tsdf::new(self.opts.voxel_mm, self.opts.truncation_mm);
+        self.map = PointMap { cell: self.opts.map_cell_mm, ..PointMap::default() };
+        let frames: Vec<(Isometry3<f64>, Vec<f32>)> =
+            self.poses.iter().zip(&mut self.depths).filter_map(|(p, d)| Some((*p.as_ref()?, d.take()?))).collect();
+        for (p, d) in &frames {
+            self.add_to_model(d, p);
+        }
+        let mut kept = frames.into_iter().map(|(_, d)| d);
+        for (p, d) in self.poses.iter().zip(&mut self.depths) {
+            if p.is_some() {
+                *d = kept.next();
+            }
+        }
+        if let (Some((_, g)), Some(p)) = (self.last, self.poses.iter().rev().flatten().next()) {
+            self.last = Some((*p, g));
+        }
+        Some(LoopClosure {
+            keyframes: keys.len(),
+            loop_closures: loops,
+            cost_before: opt.initial_cost,
+            cost_after: opt.final_cost,
+            largest_move_mm: largest,
+        })
     }
 }
 
@@ -501,6 +640,7 @@ impl ScanSession {
             pos += 48;
         }
         s.poses = h.poses.iter().map(|p| p.map(|p| p.to_isometry())).collect();
+        s.depths = vec![None; s.poses.len()];
         s.last = h.last.map(|(p, g)| (p.to_isometry(), g.map(|g| g.to_isometry())));
         s.velocity = h.velocity.to_isometry();
         Ok(s)
