@@ -149,11 +149,27 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let cost: Vec<f64> =
         (0..nf).map(|k| 0.6 * area[k] / amax + 0.4 * (height[k] - hlo) / (hhi - hlo).max(1e-9)).collect();
     let s_of = |k: usize| smin + (k as f64 + 0.5) * fine;
-    // The midline: the cheapest boundary within 4 mm of the arch apex.
-    let mid = (0..nf)
-        .filter(|&k| s_of(k).abs() <= 4.0)
-        .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
-        .unwrap_or_else(|| fb(0.0));
+    // The midline: the cheapest boundary within 4 mm of the arch apex. When no crown reaches the apex (the
+    // arch curve runs in front of the incisors, as a quartic can on a narrow anterior arch), the incisors
+    // project to either side of an empty stretch: the midline is its middle and each side starts where the
+    // crowns do.
+    let empty = |k: usize| area[k] <= 1e-9;
+    let (mid, gap) = if empty(fb(0.0)) {
+        let (mut a, mut b) = (fb(0.0), fb(0.0));
+        while a > 0 && empty(a - 1) {
+            a -= 1;
+        }
+        while b + 1 < nf && empty(b + 1) {
+            b += 1;
+        }
+        ((a + b) / 2, Some((a, b)))
+    } else {
+        let m = (0..nf)
+            .filter(|&k| s_of(k).abs() <= 4.0)
+            .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
+            .unwrap_or_else(|| fb(0.0));
+        (m, None)
+    };
     let quadrant = |right: bool| match (frame.jaw, right) {
         (Jaw::Upper, true) => 1,
         (Jaw::Upper, false) => 2,
@@ -164,7 +180,12 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     for right in [true, false] {
         let q = quadrant(right);
         // Bins outward from the midline on this side.
-        let side: Vec<usize> = if right { (mid..nf).collect() } else { (0..=mid).rev().collect() };
+        let side: Vec<usize> = match (right, gap) {
+            (true, Some((_, b))) => (b..nf).collect(),
+            (false, Some((a, _))) => (0..=a).rev().collect(),
+            (true, None) => (mid..nf).collect(),
+            (false, None) => (0..=mid).rev().collect(),
+        };
         let widths: Vec<f64> = (1..=8).map(|p| tooth_mean_width(q * 10 + p) / fine).collect();
         let cuts = place_boundaries(&side.iter().map(|&k| cost[k]).collect::<Vec<_>>(), &widths);
         for (p, w) in cuts.windows(2).enumerate() {
