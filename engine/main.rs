@@ -778,6 +778,9 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => None,
             };
+            // The planned material's verdict (checked above to be in the table).
+            let chosen =
+                material.as_ref().zip(clearance.as_ref()).and_then(|(m, c)| c.verdicts.iter().find(|v| &v.0 == m));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             if bite_fit.is_some() {
                 io::write_mesh(out.join("lower.bite.ply"), &l, WriteOptions::default())?;
@@ -796,10 +799,7 @@ fn run(cli: Cli) -> Result<()> {
                 "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
                 "prep": prep,
                 "clearance": clearance,
-                "material": material.as_ref().zip(clearance.as_ref()).map(|(m, c)| {
-                    let v = c.verdicts.iter().find(|v| &v.0 == m);
-                    serde_json::json!({ "name": m, "min_thickness_mm": v.map(|v| v.1), "enough_room": v.map(|v| v.2) })
-                }),
+                "material": chosen.map(|v| serde_json::json!({ "name": v.0, "min_thickness_mm": v.1, "enough_room": v.2 })),
                 "bite": bite_fit.as_ref().map(|r| serde_json::json!({
                     "upper_from_lower": cusp::io::frames::PoseRecord::from_isometry(&r.upper_from_lower),
                     "upper_fit": r.upper,
@@ -818,7 +818,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(c) = &clearance {
                 eprintln!("clearance of {}: {:.2} mm", prep.unwrap_or(0), c.min_mm);
-                if let Some(v) = material.as_ref().and_then(|m| c.verdicts.iter().find(|v| &v.0 == m)) {
+                if let Some(v) = chosen {
                     eprintln!(
                         "{}: needs {:.1} mm — {}",
                         v.0,

@@ -43,4 +43,18 @@ impl Mesh {
             })
             .collect()
     }
+
+    /// Area-uniform samples at about one per `mm2_per_sample` of surface (their number clamped to
+    /// `min..=max`), as points (mm) and their triangles' unit normals: a surface dense enough for nearest
+    /// samples to stand for it, whatever its triangle sizes.
+    pub fn oriented_samples(
+        &self,
+        mm2_per_sample: f64,
+        min: usize,
+        max: usize,
+        seed: u64,
+    ) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
+        let count = ((self.area() / mm2_per_sample) as usize).clamp(min, max);
+        self.sample_surface(count, seed).into_iter().map(|s| (s.point, s.normal)).unzip()
+    }
 }

@@ -1,7 +1,7 @@
 //! Bite registration from a buccal scan: the patient bites, the clinician scans a patch of both jaws from
 //! the cheek side, and each jaw — scanned separately, each in its own frame — is registered onto the patch
-//! (global feature registration, then ICP with the shared registration core). The two fits together bring
-//! the lower jaw into the upper jaw's frame.
+//! (a search along the jaw's buccal outline, then ICP with the shared registration core). The two fits
+//! together bring the lower jaw into the upper jaw's frame.
 
 use crate::mesh::Mesh;
 use crate::registration::{icp, voxel_downsample, IcpOptions, Kernel, Target};
@@ -21,7 +21,7 @@ pub struct JawFit {
     pub patch_points: usize,
     /// Fraction of the patch these points are.
     pub patch_fraction: f64,
-    /// Fraction of the patch on this jaw (within 0.2 mm) after the quick search fit that was chosen.
+    /// Fraction of the (searched part of the) patch within 0.3 mm of this jaw after the best quick search fit.
     pub search_score: f64,
 }
 
@@ -61,13 +61,6 @@ pub enum BiteError {
 /// Oriented points of a mesh: its vertices and unit vertex normals.
 fn oriented(mesh: &Mesh) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
     (mesh.positions().to_vec(), mesh.vertex_normals())
-}
-
-/// A jaw's surface sampled about once per 0.01 mm² (0.1 mm apart, whatever its triangle sizes), with the
-/// triangles' normals, so that nearest samples stand for the surface within the finest gate.
-fn dense(mesh: &Mesh) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
-    let count = ((mesh.area() / 0.01) as usize).clamp(50_000, 400_000);
-    mesh.sample_surface(count, 1).into_iter().map(|s| (s.point, s.normal)).unzip()
 }
 
 /// Distance (mm) from `p` to the surface near its nearest target sample: along that sample's normal.
@@ -258,10 +251,9 @@ pub fn register_bite(upper: &Mesh, lower: &Mesh, patch: &Mesh) -> Result<BiteReg
         if jaw.vertex_count() < 100 {
             return Err(BiteError::TooSmall(if name == "upper" { "upper jaw" } else { "lower jaw" }));
         }
-        let light_count = ((jaw.area() / 0.05) as usize).clamp(20_000, 100_000);
-        let (lp, ln): (Vec<_>, Vec<_>) =
-            jaw.sample_surface(light_count, 2).into_iter().map(|s| (s.point, s.normal)).unzip();
-        let (jp, jn) = dense(jaw);
+        // Samples about 0.2 mm apart for the quick fits, 0.1 mm (closer than the finest gate) for the final.
+        let (lp, ln) = jaw.oriented_samples(0.05, 20_000, 100_000, 2);
+        let (jp, jn) = jaw.oriented_samples(0.01, 50_000, 400_000, 1);
         jaws.push(JawSurface {
             name,
             light: Target::new(lp, Some(ln)),

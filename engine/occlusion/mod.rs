@@ -15,21 +15,15 @@ use serde::Serialize;
 
 /// An opposing jaw prepared once for distance queries (BVH with pseudo-normals): the contact map, the
 /// clearance and any re-check after moving the other jaw reuse it.
-pub struct Antagonist<'a> {
-    mesh: &'a Mesh,
+#[derive(Debug)]
+pub struct Antagonist {
     index: Option<SurfaceIndex>,
 }
 
-impl std::fmt::Debug for Antagonist<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Antagonist").field("triangles", &self.mesh.face_count()).finish()
-    }
-}
-
-impl<'a> Antagonist<'a> {
+impl Antagonist {
     /// Indexes a closed, outward-facing jaw model (mm).
-    pub fn new(mesh: &'a Mesh) -> Self {
-        Self { mesh, index: SurfaceIndex::new(mesh) }
+    pub fn new(mesh: &Mesh) -> Self {
+        Self { index: SurfaceIndex::new(mesh) }
     }
 
     /// Signed distance (mm) from each vertex of `jaw` to this surface: positive in the open, negative where
@@ -37,7 +31,7 @@ impl<'a> Antagonist<'a> {
     ///
     /// Each query stops at `max_mm`. Vertices farther than that are told inside or outside once per
     /// connected patch of them (a path that stays farther than `max_mm` from the surface cannot cross it),
-    /// by ray parity.
+    /// by a ray cast from one of them.
     pub fn signed_distances(&self, jaw: &Mesh, max_mm: f64) -> Vec<f64> {
         let Some(index) = &self.index else { return vec![max_mm; jaw.vertex_count()] };
         let mut d: Vec<Option<f64>> = jaw
@@ -68,7 +62,7 @@ impl<'a> Antagonist<'a> {
             if dv.is_none() {
                 let r = root(&mut parent, v as u32);
                 let far = *verdict.entry(r).or_insert_with(|| {
-                    if inside_by_parity(self.mesh, &jaw.positions()[r as usize]) {
+                    if index.contains(&jaw.positions()[r as usize]) {
                         -max_mm
                     } else {
                         max_mm
@@ -86,36 +80,6 @@ impl<'a> Antagonist<'a> {
 /// antagonist for this one call; keep an [`Antagonist`] to ask again.
 pub fn signed_distances(jaw: &Mesh, antagonist: &Mesh, max_mm: f64) -> Vec<f64> {
     Antagonist::new(antagonist).signed_distances(jaw, max_mm)
-}
-
-/// Whether `p` is inside the closed mesh: the number of triangles a ray from `p` crosses is odd
-/// (Möller–Trumbore against every triangle; the ray's direction is fixed and generic).
-fn inside_by_parity(mesh: &Mesh, p: &Point3<f64>) -> bool {
-    let dir = nalgebra::Vector3::new(0.267_261_241_912_424_4, 0.534_522_483_824_848_8, 0.801_783_725_737_273_2);
-    let mut crossings = 0usize;
-    for f in 0..mesh.face_count() {
-        let [a, b, c] = mesh.triangle(f);
-        let (e1, e2) = (b - a, c - a);
-        let h = dir.cross(&e2);
-        let det = e1.dot(&h);
-        if det.abs() < 1e-12 {
-            continue;
-        }
-        let s = p - a;
-        let u = s.dot(&h) / det;
-        if !(0.0..=1.0).contains(&u) {
-            continue;
-        }
-        let q = s.cross(&e1);
-        let v = dir.dot(&q) / det;
-        if v < 0.0 || u + v > 1.0 {
-            continue;
-        }
-        if e2.dot(&q) / det > 0.0 {
-            crossings += 1;
-        }
-    }
-    crossings % 2 == 1
 }
 
 /// A connected area of one jaw closer to the antagonist than the contact threshold.

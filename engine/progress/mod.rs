@@ -138,12 +138,6 @@ pub struct Progress {
     pub options: ProgressOptions,
 }
 
-/// Area-uniform samples of a surface with normals.
-fn samples(mesh: &Mesh, count: usize, seed: u64) -> (Vec<Point3<f64>>, Vec<Vector3<f64>>) {
-    let s = mesh.sample_surface(count, seed);
-    (s.iter().map(|q| q.point).collect(), s.iter().map(|q| q.normal).collect())
-}
-
 /// The rigid transform taking one arch frame onto another.
 fn frame_to_frame(from: &ArchFrame, to: &ArchFrame) -> Isometry3<f64> {
     let f = Matrix3::from_columns(&[from.right, from.anterior, from.occlusal]);
@@ -279,8 +273,7 @@ fn superimpose(
     stable: Option<&[i32]>,
 ) -> Fitted {
     // About one sample per 0.01 mm² (0.1 mm apart), so that nearest samples are closer than the finest gate.
-    let count = ((after.area() / 0.01) as usize).clamp(50_000, 400_000);
-    let (p1, n1) = samples(after, count, 1);
+    let (p1, n1) = after.oriented_samples(0.01, 50_000, 400_000, 1);
     let all: Vec<i32> = dentition.teeth.iter().map(|t| t.fdi).collect();
     let target1 = Target::new(p1.clone(), Some(n1.clone()));
     let (reference, _) = reference_points(before, dentition, &all, f0);

@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn a_loop_closure_pulls_a_drifting_ring_back() {
         let n = 40;
-        let truth: Vec<Isometry3<f64>> = (0..n)
+        let exact: Vec<Isometry3<f64>> = (0..n)
             .map(|i| {
                 let a = i as f64 / n as f64 * std::f64::consts::TAU;
                 Isometry3::from_parts(
@@ -192,10 +192,10 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let noise = Normal::new(0.0, 0.02).unwrap();
         let mut g = PoseGraph::default();
-        let mut chained = truth[0];
+        let mut chained = exact[0];
         let mut nodes = vec![g.add_pose(chained)];
         for i in 1..n {
-            let rel = truth[i - 1].inverse() * truth[i];
+            let rel = exact[i - 1].inverse() * exact[i];
             let jitter = Isometry3::from_parts(
                 Translation3::new(noise.sample(&mut rng), noise.sample(&mut rng), noise.sample(&mut rng)),
                 UnitQuaternion::from_euler_angles(
@@ -209,12 +209,12 @@ mod tests {
             nodes.push(g.add_pose(chained));
             g.add_constraint(nodes[i - 1], nodes[i], Constraint { measured, weight: 1.0, loop_closure: false });
         }
-        let closing = truth[n - 1].inverse() * truth[0];
+        let closing = exact[n - 1].inverse() * exact[0];
         g.add_constraint(nodes[n - 1], nodes[0], Constraint { measured: closing, weight: 100.0, loop_closure: true });
         let err = |g: &PoseGraph| {
             nodes
                 .iter()
-                .zip(&truth)
+                .zip(&exact)
                 .map(|(v, t)| (g.graph[*v].translation.vector - t.translation.vector).norm())
                 .fold(0.0, f64::max)
         };

@@ -438,9 +438,10 @@ impl ScanSession {
     /// Drift control after (or during) a sweep: keyframes (every 3 mm or 10° of wand motion) in a pose graph
     /// with the registered steps between them and loop closures — keyframes at least five apart whose views
     /// overlap (centres within 4 mm, directions within 30°), registered pairwise (point-to-plane ICP, kept
-    /// at ≥ 60 % inliers, ≤ 30 µm RMS and within 0.2 mm / 0.5° of the sweep's registration); Levenberg–Marquardt moves the keyframes, every frame follows its
-    /// keyframe, and the volume and model map are rebuilt from the kept depth images. `None` when frames
-    /// from before a saved session was loaded have no depth image here.
+    /// at ≥ 60 % inliers, ≤ 30 µm RMS and within 0.2 mm / 0.5° of the sweep's registration);
+    /// Levenberg–Marquardt moves the keyframes, every frame follows its keyframe, and the volume and model
+    /// map are rebuilt from the kept depth images. `None` when frames from before a saved session was
+    /// loaded have no depth image here.
     pub fn close_loops(&mut self) -> Option<LoopClosure> {
         use super::posegraph::{Constraint, PoseGraph};
         if self.poses.iter().zip(&self.depths).any(|(p, d)| p.is_some() && d.is_none()) {
@@ -524,17 +525,13 @@ impl ScanSession {
         }
         self.volume = Tsdf::new(self.opts.voxel_mm, self.opts.truncation_mm);
         self.map = PointMap { cell: self.opts.map_cell_mm, ..PointMap::default() };
-        let frames: Vec<(Isometry3<f64>, Vec<f32>)> =
-            self.poses.iter().zip(&mut self.depths).filter_map(|(p, d)| Some((*p.as_ref()?, d.take()?))).collect();
-        for (p, d) in &frames {
-            self.add_to_model(d, p);
-        }
-        let mut kept = frames.into_iter().map(|(_, d)| d);
-        for (p, d) in self.poses.iter().zip(&mut self.depths) {
-            if p.is_some() {
-                *d = kept.next();
+        let (poses, depths) = (self.poses.clone(), std::mem::take(&mut self.depths));
+        for (p, d) in poses.iter().zip(&depths) {
+            if let (Some(p), Some(d)) = (p, d) {
+                self.add_to_model(d, p);
             }
         }
+        self.depths = depths;
         if let (Some((_, g)), Some(p)) = (self.last, self.poses.iter().rev().flatten().next()) {
             self.last = Some((*p, g));
         }
