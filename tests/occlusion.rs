@@ -160,3 +160,24 @@ fn distances_beyond_the_bound_keep_their_side() {
     let (lo, hi) = across.iter().fold((f64::MAX, f64::MIN), |a, &d| (a.0.min(d), a.1.max(d)));
     assert!((-1.05..-0.9).contains(&lo) && (0.9..1.05).contains(&hi), "{lo} … {hi}");
 }
+
+#[test]
+fn the_map_equals_an_unbounded_closest_point_search() {
+    // The map bounds each vertex's search by its predecessor's distance plus the step between them; the
+    // answer must be the surface's true closest distance wherever it is within the bound.
+    let p = Phantom::generate(&PhantomSpec::coarse(3)).unwrap();
+    let (u, l) = (&p.upper.mesh, &p.lower.mesh);
+    let map = signed_distances(l, u, 3.0);
+    let index = cusp::mesh::SurfaceIndex::new(u).unwrap();
+    let mut near = 0;
+    for (v, d) in l.positions().iter().zip(&map) {
+        let (_, exact, inside) = index.closest(v);
+        if exact < 3.0 {
+            near += 1;
+            assert!((d.abs() - exact).abs() < 1e-9 && (*d < 0.0) == inside, "{d} vs {exact} (inside {inside})");
+        } else {
+            assert_eq!(d.abs(), 3.0);
+        }
+    }
+    assert!(near > 1000, "{near} vertices within the bound");
+}

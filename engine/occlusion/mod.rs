@@ -34,11 +34,26 @@ impl Antagonist {
     /// by a ray cast from one of them.
     pub fn signed_distances(&self, jaw: &Mesh, max_mm: f64) -> Vec<f64> {
         let Some(index) = &self.index else { return vec![max_mm; jaw.vertex_count()] };
-        let mut d: Vec<Option<f64>> = jaw
-            .positions()
-            .par_iter()
-            .map(|p| index.closest_within(p, max_mm).map(|(_, d, inside)| if inside { -d } else { d }))
-            .collect();
+        // Vertices in a run are mostly neighbours: the previous one's distance plus the step between them
+        // bounds this one's (triangle inequality), and a tight bound prunes most of the BVH search.
+        let positions = jaw.positions();
+        let mut d: Vec<Option<f64>> = vec![None; positions.len()];
+        d.par_chunks_mut(1024).enumerate().for_each(|(chunk, out)| {
+            let mut prev: Option<(Point3<f64>, f64)> = None;
+            for (k, slot) in out.iter_mut().enumerate() {
+                let p = &positions[chunk * 1024 + k];
+                let bound = prev.map_or(max_mm, |(q, dq)| (dq + (p - q).norm() + 1e-9).min(max_mm));
+                let hit = index.closest_within(p, bound).or_else(|| {
+                    if bound < max_mm {
+                        index.closest_within(p, max_mm)
+                    } else {
+                        None
+                    }
+                });
+                *slot = hit.map(|(_, dist, inside)| if inside { -dist } else { dist });
+                prev = hit.map(|(_, dist, _)| (*p, dist));
+            }
+        });
         let mut parent: Vec<u32> = (0..jaw.vertex_count() as u32).collect();
         fn root(parent: &mut [u32], mut v: u32) -> u32 {
             while parent[v as usize] != v {
