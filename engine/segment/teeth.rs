@@ -39,6 +39,8 @@ pub struct ScanBodySite {
 }
 
 const BIN: f64 = 2.0;
+/// The gum margin is the deepest concave band at least this fraction as concave as the most concave one.
+const DEEP_FRACTION: f64 = 0.3;
 
 /// Segments a jaw mesh (any orientation, mm).
 pub fn segment(mesh: &Mesh) -> Segmentation {
@@ -75,43 +77,57 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let tip = smooth_max(&tip, 2);
-    // 3. Gum line per stretch and side: the most concave height band 2–12 mm below the tips.
-    let mut margin = vec![[f64::NAN; 2]; nb];
-    for (b, m) in margin.iter_mut().enumerate() {
-        for (side, slot) in m.iter_mut().enumerate() {
-            let mut hist = [0.0f64; 40];
-            for v in 0..n {
-                let (s, r) = sr[v];
-                if bi(s) != b || (r >= 0.0) != (side == 0) || r.abs() > 8.0 {
-                    continue;
-                }
-                let below = tip[b] - local[v].z;
-                if (2.0..12.0).contains(&below) {
-                    hist[((below - 2.0) / 0.25) as usize] += (-curvature.mean[v] - 0.1).max(0.0);
-                }
+    // 3. Gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the most
+    //    concave band (where the crowns' outline is surest — it decides the splitting and numbering), and
+    //    the deepest band at least DEEP_FRACTION as concave (the margin itself: the cervical third of a
+    //    crown bends inward too, above the margin).
+    let mut hists = vec![[[0.0f64; 40]; 2]; nb];
+    for v in 0..n {
+        let (s, r) = sr[v];
+        if r.abs() > 8.0 {
+            continue;
+        }
+        let b = bi(s);
+        let below = tip[b] - local[v].z;
+        if (2.0..12.0).contains(&below) {
+            hists[b][usize::from(r < 0.0)][((below - 2.0) / 0.25) as usize] += (-curvature.mean[v] - 0.1).max(0.0);
+        }
+    }
+    let mask = |fraction: f64| -> Vec<bool> {
+        let mut margin = vec![[f64::NAN; 2]; nb];
+        for (b, m) in margin.iter_mut().enumerate() {
+            for (side, slot) in m.iter_mut().enumerate() {
+                let hist = &hists[b][side];
+                let w = hist.iter().copied().fold(0.0, f64::max);
+                let k = (0..hist.len()).rev().find(|&j| hist[j] >= fraction * w);
+                *slot = match k {
+                    Some(k) if w > 0.0 => tip[b] - (2.0 + (k as f64 + 0.5) * 0.25),
+                    _ => f64::NAN,
+                };
             }
-            let (k, w) = hist.iter().enumerate().fold((0, 0.0), |best, (k, &w)| if w > best.1 { (k, w) } else { best });
-            *slot = if w > 0.0 { tip[b] - (2.0 + (k as f64 + 0.5) * 0.25) } else { f64::NAN };
         }
-    }
-    for side in 0..2 {
-        let vals: Vec<f64> = margin.iter().map(|m| m[side]).collect();
-        let filled = fill_and_median(&vals, tip.iter().map(|t| t - 8.0).collect());
-        for (m, v) in margin.iter_mut().zip(filled) {
-            m[side] = v;
+        for side in 0..2 {
+            let vals: Vec<f64> = margin.iter().map(|m| m[side]).collect();
+            let filled = fill_and_median(&vals, tip.iter().map(|t| t - 8.0).collect());
+            for (m, v) in margin.iter_mut().zip(filled) {
+                m[side] = v;
+            }
         }
-    }
-    let margin_at = |s: f64, r: f64| {
-        let side = if r >= 0.0 { 0 } else { 1 };
-        let x = s / BIN - 0.5 - bmin as f64;
-        let i = x.floor().clamp(0.0, nb as f64 - 1.0) as usize;
-        let j = (i + 1).min(nb - 1);
-        let t = (x - i as f64).clamp(0.0, 1.0);
-        margin[i][side] * (1.0 - t) + margin[j][side] * t
+        let margin_at = |s: f64, r: f64| {
+            let side = usize::from(r < 0.0);
+            let x = s / BIN - 0.5 - bmin as f64;
+            let i = x.floor().clamp(0.0, nb as f64 - 1.0) as usize;
+            let j = (i + 1).min(nb - 1);
+            let t = (x - i as f64).clamp(0.0, 1.0);
+            margin[i][side] * (1.0 - t) + margin[j][side] * t
+        };
+        let mut tooth: Vec<bool> =
+            (0..n).map(|v| sr[v].1.abs() < 8.0 && local[v].z > margin_at(sr[v].0, sr[v].1)).collect();
+        clean_regions(mesh, &mut tooth);
+        tooth
     };
-    let mut tooth: Vec<bool> =
-        (0..n).map(|v| sr[v].1.abs() < 8.0 && local[v].z > margin_at(sr[v].0, sr[v].1)).collect();
-    clean_regions(mesh, &mut tooth);
+    let tooth = mask(1.0);
+    let crown = mask(DEEP_FRACTION);
     // 4. Split the crowns where they are narrowest and lowest along the arch (the embrasures), placing one
     //    boundary per tooth by dynamic programming with the expected mesio-distal widths, outward from the
     //    midline on each side: this also numbers the teeth.
@@ -194,7 +210,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let fdi_at = |s: f64| bounds.iter().find(|b| s >= b.0 && s < b.1).map_or(0, |b| b.2);
-    let mut labels: Vec<i32> = (0..n).map(|v| if tooth[v] { fdi_at(sr[v].0) } else { 0 }).collect();
+    let mut labels: Vec<i32> = (0..n).map(|v| if crown[v] { fdi_at(sr[v].0) } else { 0 }).collect();
     // 5. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
     //    sits on is the tooth position the arch placement gave its surface.
     let mut scan_bodies = Vec::new();
