@@ -41,6 +41,9 @@ pub struct ScanBodySite {
 const BIN: f64 = 2.0;
 /// The gum margin is the deepest concave band at least this fraction as concave as the most concave one.
 const DEEP_FRACTION: f64 = 0.3;
+/// How far below the tooth before it a side's last tooth's highest point may lie before it counts as
+/// gingiva (mm).
+const LAST_TOOTH_DROP_MM: f64 = 4.5;
 
 /// Segments a jaw mesh (any orientation, mm).
 pub fn segment(mesh: &Mesh) -> Segmentation {
@@ -207,6 +210,26 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         for (p, w) in cuts.windows(2).enumerate() {
             let (a, b) = (s_of(side[w[0]]), s_of(side[w[1].min(side.len() - 1)]));
             bounds.push((a.min(b), a.max(b), q * 10 + p as i32 + 1));
+        }
+    }
+    // Gingiva behind the last molar can pass for one more tooth: it has no crown rising to the occlusal
+    // level. A side's last tooth whose highest point is more than LAST_TOOTH_DROP_MM below the tooth before
+    // it is gingiva (a real last molar, even a partly erupted third one, reaches near its neighbour's level).
+    let top_of = |b: &(f64, f64, i32)| {
+        (0..n)
+            .filter(|&v| crown[v] && sr[v].0 >= b.0 && sr[v].0 < b.1)
+            .map(|v| local[v].z)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    for q in [quadrant(true), quadrant(false)] {
+        let last = bounds.iter().filter(|b| b.2 / 10 == q).map(|b| b.2).max();
+        if let Some(last) = last.filter(|l| l % 10 > 1) {
+            let (a, b) = (bounds.iter().find(|b| b.2 == last - 1), bounds.iter().find(|b| b.2 == last));
+            if let (Some(a), Some(b)) = (a, b) {
+                if top_of(b) < top_of(a) - LAST_TOOTH_DROP_MM {
+                    bounds.retain(|x| x.2 != last);
+                }
+            }
         }
     }
     let fdi_at = |s: f64| bounds.iter().find(|b| s >= b.0 && s < b.1).map_or(0, |b| b.2);
