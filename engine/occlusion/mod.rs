@@ -36,12 +36,12 @@ impl Antagonist {
         let Some(index) = &self.index else { return vec![max_mm; jaw.vertex_count()] };
         // Vertices in a run are mostly neighbours: the previous one's distance plus the step between them
         // bounds this one's (triangle inequality), and a tight bound prunes most of the BVH search.
+        const RUN: usize = 1024;
         let positions = jaw.positions();
         let mut d: Vec<Option<f64>> = vec![None; positions.len()];
-        d.par_chunks_mut(1024).enumerate().for_each(|(chunk, out)| {
+        d.par_chunks_mut(RUN).zip(positions.par_chunks(RUN)).for_each(|(out, run)| {
             let mut prev: Option<(Point3<f64>, f64)> = None;
-            for (k, slot) in out.iter_mut().enumerate() {
-                let p = &positions[chunk * 1024 + k];
+            for (slot, p) in out.iter_mut().zip(run) {
                 let bound = prev.map_or(max_mm, |(q, dq)| (dq + (p - q).norm() + 1e-9).min(max_mm));
                 let hit = index.closest_within(p, bound).or_else(|| {
                     if bound < max_mm {

@@ -96,6 +96,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             hists[b][usize::from(r < 0.0)][((below - 2.0) / 0.25) as usize] += (-curvature.mean[v] - 0.1).max(0.0);
         }
     }
+    let adjacency = Topology::new(mesh).vertex_neighbors();
     let mask = |fraction: f64| -> Vec<bool> {
         let mut margin = vec![[f64::NAN; 2]; nb];
         for (b, m) in margin.iter_mut().enumerate() {
@@ -126,7 +127,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         };
         let mut tooth: Vec<bool> =
             (0..n).map(|v| sr[v].1.abs() < 8.0 && local[v].z > margin_at(sr[v].0, sr[v].1)).collect();
-        clean_regions(mesh, &mut tooth);
+        clean_regions(&adjacency, &mut tooth);
         tooth
     };
     let tooth = mask(1.0);
@@ -305,9 +306,7 @@ fn fill_and_median(v: &[f64], fallback: Vec<f64>) -> Vec<f64> {
 }
 
 /// Removes tooth pieces of under 1 % of the tooth surface and fills gingiva islands inside teeth.
-fn clean_regions(mesh: &Mesh, tooth: &mut [bool]) {
-    let topo = Topology::new(mesh);
-    let adj = topo.vertex_neighbors();
+fn clean_regions(adj: &crate::mesh::Csr, tooth: &mut [bool]) {
     let total = tooth.iter().filter(|t| **t).count().max(1);
     for want in [true, false] {
         let mut seen = vec![false; tooth.len()];
