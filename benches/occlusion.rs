@@ -1,6 +1,6 @@
 //! Signed distance map of one phantom jaw against the other, at the phantom's full resolution (~75–80k
 //! vertices each) and finer (~150k vertices each, the size of a clinical export): the antagonist's index
-//! built once (BVH with pseudo-normals), then the map.
+//! built once (BVH with pseudo-normals), then the map; and bite settling from an open start.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use cusp::occlusion::Antagonist;
@@ -15,7 +15,24 @@ fn occlusion(c: &mut Criterion) {
     for spec in [full, fine] {
         maps(&mut g, &spec);
     }
+    settling(&mut g);
     g.finish();
+}
+
+/// Bite settling of a coarse phantom's lower jaw from 3 mm / 5° open (as in tests/occlusion.rs).
+fn settling(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
+    use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
+    let p = Phantom::generate(&PhantomSpec::coarse(4)).expect("valid");
+    let (upper, truth) = (&p.upper.mesh, &p.lower.mesh);
+    let top = truth.positions().iter().map(|p| p.z).fold(f64::NEG_INFINITY, f64::max);
+    let front = truth.positions().iter().map(|p| p.y).fold(f64::NEG_INFINITY, f64::max);
+    let hinge = Point3::new(0.0, front - 82.0, top + 33.0);
+    let rot = UnitQuaternion::from_axis_angle(&Vector3::x_axis(), -5f64.to_radians());
+    let about = Isometry3::from_parts(Translation3::from(hinge.coords - rot * hinge.coords), rot);
+    let start = truth.transformed(&(Isometry3::translation(0.4, 0.0, -3.0) * about));
+    g.bench_function(format!("settle_{}v_onto_{}tri", start.vertex_count(), upper.face_count()), |b| {
+        b.iter(|| cusp::occlusion::settle(upper, &start, &cusp::occlusion::SettleOptions::default()).expect("settles"))
+    });
 }
 
 /// The index, the map, and both together for one phantom's jaws.

@@ -141,6 +141,11 @@ enum Command {
         /// registered onto it and the lower jaw moved into the upper's frame (written as lower.bite.ply).
         #[arg(long)]
         bite: Option<PathBuf>,
+        /// With no bite record: close the lower jaw (given apart from or resting on the upper, roughly facing
+        /// it) into maximal intercuspation first, written as lower.settled.ply. An estimate: on phantoms it
+        /// ends 0.03–0.23 mm from the true bite; contacts from it are marked as such.
+        #[arg(long, conflicts_with = "bite")]
+        settle: bool,
         /// Teeth3DS labels of the upper jaw (segmented automatically if absent).
         #[arg(long)]
         upper_labels: Option<PathBuf>,
@@ -730,6 +735,7 @@ fn run(cli: Cli) -> Result<()> {
             upper,
             lower,
             bite,
+            settle,
             upper_labels,
             lower_labels,
             threshold,
@@ -757,6 +763,17 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => None,
             };
+            let settled = if settle {
+                let s = cusp::occlusion::settle(&u, &l, &cusp::occlusion::SettleOptions::default())
+                    .with_context(|| format!("bite settling of {} onto {}", lower.display(), upper.display()))?;
+                l = l.transformed(&s.lower_from_start);
+                Some(s)
+            } else {
+                None
+            };
+            // A settled bite is an estimate (0.03–0.23 mm from the true bite on phantoms): every contact within
+            // that of the threshold is uncertain.
+            let occlusal_uncertainty = if settled.is_some() { uncertainty.max(0.25) } else { uncertainty };
             let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
                 Ok(match path {
                     Some(p) => io::read_labels_for(p, mesh)?.labels,
@@ -766,8 +783,8 @@ fn run(cli: Cli) -> Result<()> {
             let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
             let du = cusp::occlusion::signed_distances(&u, &l, 3.0);
             let dl = cusp::occlusion::signed_distances(&l, &u, 3.0);
-            let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, uncertainty, Some((&ul, &ll)));
-            let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, uncertainty, Some((&ll, &ul)));
+            let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, occlusal_uncertainty, Some((&ul, &ll)));
+            let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
             let clearance = match prep {
                 Some(fdi) => {
                     let (jaw, labels, other) = if fdi / 10 <= 2 { (&u, &ul, &l) } else { (&l, &ll, &u) };
@@ -785,6 +802,9 @@ fn run(cli: Cli) -> Result<()> {
             if bite_fit.is_some() {
                 io::write_mesh(out.join("lower.bite.ply"), &l, WriteOptions::default())?;
             }
+            if settled.is_some() {
+                io::write_mesh(out.join("lower.settled.ply"), &l, WriteOptions::default())?;
+            }
             for (name, mesh, d) in [("upper", &u, &du), ("lower", &l, &dl)] {
                 let coloured = mesh.clone().with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?;
                 io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
@@ -792,7 +812,7 @@ fn run(cli: Cli) -> Result<()> {
             let report = serde_json::json!({
                 "units": "mm",
                 "threshold_mm": threshold,
-                "uncertainty_mm": uncertainty,
+                "uncertainty_mm": occlusal_uncertainty,
                 "upper_contacts": ru,
                 "lower_contacts": rl,
                 "upper_proximal": cusp::occlusion::proximal_contacts(&u, &ul, uncertainty),
@@ -800,6 +820,11 @@ fn run(cli: Cli) -> Result<()> {
                 "prep": prep,
                 "clearance": clearance,
                 "material": chosen.map(|v| serde_json::json!({ "name": v.0, "min_thickness_mm": v.1, "enough_room": v.2 })),
+                "settled": settled.as_ref().map(|s| serde_json::json!({
+                    "lower_from_given": cusp::io::frames::PoseRecord::from_isometry(&s.lower_from_start),
+                    "estimate": "no bite record: on phantoms 0.03-0.23 mm RMS from the true bite",
+                    "search": s,
+                })),
                 "bite": bite_fit.as_ref().map(|r| serde_json::json!({
                     "upper_from_lower": cusp::io::frames::PoseRecord::from_isometry(&r.upper_from_lower),
                     "upper_fit": r.upper,
@@ -814,6 +839,17 @@ fn run(cli: Cli) -> Result<()> {
                     r.upper.rms_um,
                     r.lower.rms_um,
                     out.join("lower.bite.ply").display()
+                );
+            }
+            if let Some(s) = &settled {
+                eprintln!(
+                    "settled (an estimate, no bite record): closed {:.2} mm, shifted {:.2?} mm, turned {:.2?}°, {} \
+                     vertices touching; {}",
+                    s.closed_mm,
+                    s.shift_mm,
+                    s.turn_deg,
+                    s.touching_vertices,
+                    out.join("lower.settled.ply").display()
                 );
             }
             if let Some(c) = &clearance {

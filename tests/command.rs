@@ -194,6 +194,24 @@ fn occlusion_report_from_the_command_line() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("emax"));
     assert!(!report["lower_contacts"].as_array().unwrap().is_empty());
     assert!(io::read_mesh(occ.join("lower.contacts.ply")).unwrap().colors().is_some());
+    // Settling a lower jaw given in the bite: it comes to rest near it, touching and not penetrating, and
+    // the contacts carry the estimate's uncertainty (the accuracy from an open start: tests/occlusion.rs).
+    let settled_dir = dir.path().join("settled");
+    let mut settle: Vec<std::ffi::OsString> = args[..9].to_vec();
+    settle.extend(["--settle".into(), "--out".into(), settled_dir.clone().into()]);
+    let o = cusp(&settle.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (moved, given) =
+        (io::read_mesh(settled_dir.join("lower.settled.ply")).unwrap(), io::read_mesh(out.join("lower.ply")).unwrap());
+    let sq: f64 = moved.positions().iter().zip(given.positions()).map(|(a, b)| (a - b).norm_squared()).sum();
+    let rms = (sq / given.vertex_count() as f64).sqrt();
+    eprintln!("settled {:.1} µm from a jaw given in the bite", rms * 1000.0);
+    assert!(rms < 0.3, "settled {rms} mm away from a jaw already in the bite");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(settled_dir.join("occlusion.json")).unwrap()).unwrap();
+    assert!(report["settled"]["search"]["touching_vertices"].as_u64().unwrap() >= 3);
+    assert!(report["settled"]["search"]["penetration_mm"].as_f64().unwrap() < 0.01);
+    assert_eq!(report["uncertainty_mm"].as_f64(), Some(0.25));
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! Occlusion: signed distance maps between the jaws, contact regions, the occlusal clearance of a
-//! preparation with a verdict per restorative material, and proximal contacts within an arch, and
-//! bite registration from a buccal scan.
+//! preparation with a verdict per restorative material, and proximal contacts within an arch,
+//! bite registration from a buccal scan, and bite settling when there is no bite record.
 
 mod bite;
 mod proximal;
+mod settle;
 
 pub use bite::{register_bite, BiteError, BiteRegistration, JawFit};
 pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
+pub use settle::{settle, SettleError, SettleOptions, Settled};
 
 use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
 use nalgebra::Point3;
