@@ -143,7 +143,7 @@ enum Command {
         bite: Option<PathBuf>,
         /// With no bite record: close the lower jaw (given apart from or resting on the upper, roughly facing
         /// it) into maximal intercuspation first, written as lower.settled.ply. An estimate: on phantoms it
-        /// ends 0.03–0.23 mm from the true bite; contacts from it are marked as such.
+        /// ends 0.02–0.13 mm from the true bite; contacts from it are marked as such.
         #[arg(long, conflicts_with = "bite")]
         settle: bool,
         /// Teeth3DS labels of the upper jaw (segmented automatically if absent).
@@ -771,9 +771,9 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 None
             };
-            // A settled bite is an estimate (0.03–0.23 mm from the true bite on phantoms): every contact within
+            // A settled bite is an estimate (0.02–0.13 mm from the true bite on phantoms): every contact within
             // that of the threshold is uncertain.
-            let occlusal_uncertainty = if settled.is_some() { uncertainty.max(0.25) } else { uncertainty };
+            let occlusal_uncertainty = if settled.is_some() { uncertainty.max(0.15) } else { uncertainty };
             let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
                 Ok(match path {
                     Some(p) => io::read_labels_for(p, mesh)?.labels,
@@ -822,7 +822,7 @@ fn run(cli: Cli) -> Result<()> {
                 "material": chosen.map(|v| serde_json::json!({ "name": v.0, "min_thickness_mm": v.1, "enough_room": v.2 })),
                 "settled": settled.as_ref().map(|s| serde_json::json!({
                     "lower_from_given": cusp::io::frames::PoseRecord::from_isometry(&s.lower_from_start),
-                    "estimate": "no bite record: on phantoms 0.03-0.23 mm RMS from the true bite",
+                    "estimate": "no bite record: on phantoms 0.02-0.13 mm RMS from the true bite",
                     "search": s,
                 })),
                 "bite": bite_fit.as_ref().map(|r| serde_json::json!({

@@ -206,12 +206,13 @@ fn occlusion_report_from_the_command_line() {
     let sq: f64 = moved.positions().iter().zip(given.positions()).map(|(a, b)| (a - b).norm_squared()).sum();
     let rms = (sq / given.vertex_count() as f64).sqrt();
     eprintln!("settled {:.1} µm from a jaw given in the bite", rms * 1000.0);
-    assert!(rms < 0.3, "settled {rms} mm away from a jaw already in the bite");
+    // Measured 43 µm (a preparation on 16 leaves that tooth without contacts).
+    assert!(rms < 0.1, "settled {rms} mm away from a jaw already in the bite");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(settled_dir.join("occlusion.json")).unwrap()).unwrap();
     assert!(report["settled"]["search"]["touching_vertices"].as_u64().unwrap() >= 3);
     assert!(report["settled"]["search"]["penetration_mm"].as_f64().unwrap() < 0.01);
-    assert_eq!(report["uncertainty_mm"].as_f64(), Some(0.25));
+    assert_eq!(report["uncertainty_mm"].as_f64(), Some(0.15));
 }
 
 #[test]
