@@ -28,8 +28,8 @@
 //!
 //! Measured (tests/occlusion.rs; coarse phantoms, opened 5° about a hinge 3.5 mm from the assumed one, 3 mm
 //! further and 0.4 mm aside), seeds 1–10: 25, 98, 30, 64, 17, 70, 51, 22, 29, 73 µm RMS from the phantom's
-//! bite (mean 48; the target is 100 µm), 3.8–5.7 s each on 2 cores (target 5 s; criterion bench
-//! in benches/occlusion.rs). With another draw of the probes: 14–129 µm, 8 of 10 within 100 µm — the
+//! bite (mean 48; the target is 100 µm), 4.0 s on 2 cores (target 5 s; criterion bench in
+//! benches/occlusion.rs, seed 4). With another draw of the probes: 14–129 µm, 8 of 10 within 100 µm — the
 //! remaining error is the probes' sampling of a criterion whose optimum lies 20–50 µm from the true bite.
 //! A jaw given in the bite of a phantom with a preparation on 16 moves 43 µm.
 //!
@@ -50,7 +50,7 @@
 //! ridge along the curve of Spee); a soft-contact relaxation (drifted even from the true bite).
 
 use crate::mesh::{Mesh, SurfaceIndex};
-use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector2, Vector3};
+use nalgebra::{Isometry3, Matrix3, Point3, Translation3, UnitQuaternion, Vector2, Vector3};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -154,8 +154,9 @@ struct HeightField {
     cell: f64,
     nx: usize,
     ny: usize,
-    /// Height per cell, row by row; NaN where the surface is not met.
-    h: Vec<f32>,
+    /// Height per cell and the cell's in the next row, row by row (the four cells a bilinear read needs
+    /// then share one cache line); NaN where the surface is not met.
+    h: Vec<[f32; 2]>,
 }
 
 impl HeightField {
@@ -208,30 +209,35 @@ impl HeightField {
                 }
             }
         }
+        let h = (0..nx * ny).map(|k| [h[k], h.get(k + nx).copied().unwrap_or(f32::NAN)]).collect();
         Self { right, anterior, axis, origin: lo, cell, nx, ny, h }
     }
 
-    /// Height of the surface over `p` (bilinear between the four nearest cells that are met; `None` where
-    /// none is) and `p`'s own height, both mm along the axis.
-    fn at(&self, p: &Point3<f64>) -> Option<(f64, f64)> {
-        let x = (p.coords.dot(&self.right) - self.origin.x) / self.cell;
-        let y = (p.coords.dot(&self.anterior) - self.origin.y) / self.cell;
-        if x < 0.0 || y < 0.0 || x >= (self.nx - 1) as f64 || y >= (self.ny - 1) as f64 {
+    /// Height of the surface (mm along the axis) over across-coordinates `(u, v)` (mm along right and
+    /// anterior): bilinear between the four nearest cells that are met; `None` where none is.
+    fn height(&self, u: f64, v: f64) -> Option<f64> {
+        let x = (u - self.origin.x) / self.cell;
+        let y = (v - self.origin.y) / self.cell;
+        if !(x >= 0.0 && y >= 0.0 && x < (self.nx - 1) as f64 && y < (self.ny - 1) as f64) {
             return None;
         }
         let (i, j) = (x as usize, y as usize);
         let (fx, fy) = (x - i as f64, y - j as f64);
         let (mut sum, mut wsum) = (0.0, 0.0);
-        for (di, dj, w) in
-            [(0, 0, (1.0 - fx) * (1.0 - fy)), (1, 0, fx * (1.0 - fy)), (0, 1, (1.0 - fx) * fy), (1, 1, fx * fy)]
-        {
-            let v = self.h[(j + dj) * self.nx + i + di];
-            if !v.is_nan() {
-                sum += w * v as f64;
+        let k = j * self.nx + i;
+        let ([a, c], [b, d]) = (self.h[k], self.h[k + 1]);
+        for (h, w) in [(a, (1.0 - fx) * (1.0 - fy)), (b, fx * (1.0 - fy)), (c, (1.0 - fx) * fy), (d, fx * fy)] {
+            if !h.is_nan() {
+                sum += w * h as f64;
                 wsum += w;
             }
         }
-        (wsum > 1e-6).then(|| (sum / wsum, p.coords.dot(&self.axis)))
+        (wsum > 1e-6).then(|| sum / wsum)
+    }
+
+    /// The field's axes as matrix rows (right, anterior, axis): a point's across-coordinates and height.
+    fn axes(&self) -> Matrix3<f64> {
+        Matrix3::from_rows(&[self.right.transpose(), self.anterior.transpose(), self.axis.transpose()])
     }
 }
 
@@ -271,20 +277,30 @@ impl Problem {
         let middle = pose * self.centre;
         let across = |p: &Point3<f64>| Vector2::new((p - middle).dot(&self.right), (p - middle).dot(&self.anterior));
         if let Some((upper, lower, closed)) = &self.fields {
+            // Probes straight to across-coordinates and height (both fields share their axes): one affine
+            // map per jaw and pose.
+            let axes = upper.axes();
+            let m = axes * middle.coords;
+            let affine = |motion: &Isometry3<f64>| {
+                (axes * motion.rotation.to_rotation_matrix().matrix(), axes * motion.translation.vector)
+            };
+            let (a, b) = affine(pose);
             let mut out: Vec<Gap> = self
                 .lower_probes
                 .iter()
                 .step_by(stride)
                 .filter_map(|q| {
-                    let q = pose * q;
-                    let (top, own) = upper.at(&q)?;
-                    Some(Gap { at: across(&q), gap: top - own })
+                    let w = a * q.coords + b;
+                    let top = upper.height(w.x, w.y)?;
+                    Some(Gap { at: Vector2::new(w.x - m.x, w.y - m.y), gap: top - w.z })
                 })
                 .collect();
-            let to_field = closed * pose.inverse();
+            let (a, b) = affine(&(closed * pose.inverse()));
             out.extend(self.upper_probes.iter().step_by(stride).filter_map(|r| {
-                let (floor, own) = lower.at(&(to_field * r))?;
-                Some(Gap { at: across(r), gap: own - floor })
+                let w = a * r.coords + b;
+                let floor = lower.height(w.x, w.y)?;
+                let at = axes * r.coords - m;
+                Some(Gap { at: at.xy(), gap: w.z - floor })
             }));
             return out;
         }
