@@ -579,7 +579,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
         evaluations: std::sync::atomic::AtomicUsize::new(0),
         fields: None,
     };
-    // About 1,200 probes while searching; all of them for the last climb.
+    // About 1,200 probes while searching; every other one, then all, for the refinements.
     let coarse = ((problem.lower_probes.len() + problem.upper_probes.len()) / 1200).max(1);
     // 1. Close about the hinge until the teeth touch.
     let about_hinge = |angle: f64| {
@@ -639,7 +639,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
         .collect();
     let (best_pose, _) = finals.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)).ok_or(SettleError::NeverMeets)?;
     let evaluations = problem.evaluations.load(std::sync::atomic::Ordering::Relaxed);
-    // Probes are about 0.3 mm apart; a cusp between them can still dip in. Check every vertex of both jaws at
+    // Probes are a few tenths of a millimetre apart; a cusp between them can still dip in. Check every vertex of both jaws at
     // rest and open along the closing direction by the deepest penetration (twice, as contacts are sloped).
     let upper_index = super::Antagonist::new(upper);
     let mut rest = best_pose;
