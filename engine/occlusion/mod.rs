@@ -28,6 +28,11 @@ impl Antagonist {
         Self { index: SurfaceIndex::new(mesh) }
     }
 
+    /// The surface's index (`None` for a mesh without triangles): ray and closest-point queries on it.
+    pub(crate) fn index(&self) -> Option<&SurfaceIndex> {
+        self.index.as_ref()
+    }
+
     /// Signed distance (mm) from each vertex of `jaw` to this surface: positive in the open, negative where
     /// the vertex is inside (penetration), clamped to ±`max_mm`.
     ///

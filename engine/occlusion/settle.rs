@@ -242,9 +242,9 @@ impl HeightField {
 }
 
 /// The settling problem: both surfaces indexed, probes on both, the axes.
-struct Problem {
-    upper: SurfaceIndex,
-    lower: SurfaceIndex,
+struct Problem<'a> {
+    upper: &'a SurfaceIndex,
+    lower: &'a SurfaceIndex,
     lower_probes: Vec<Point3<f64>>,
     upper_probes: Vec<Point3<f64>>,
     closing: Vector3<f64>,
@@ -269,7 +269,7 @@ struct Seat {
     score: f64,
 }
 
-impl Problem {
+impl Problem<'_> {
     /// Gaps along the closing direction from every `stride`-th probe of each jaw to the other, the lower jaw
     /// at `pose`; probes whose ray meets nothing are left out.
     fn gaps(&self, pose: &Isometry3<f64>, stride: usize) -> Vec<Gap> {
@@ -556,7 +556,9 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
     if upper_probes.is_empty() {
         return Err(SettleError::NoOcclusalSurface("upper"));
     }
-    let (Some(ui), Some(li)) = (SurfaceIndex::new(upper), SurfaceIndex::new(lower)) else {
+    // Indexed once: rays while closing about the hinge, exact signed distances at rest.
+    let (upper_map, lower_map) = (super::Antagonist::new(upper), super::Antagonist::new(lower));
+    let (Some(ui), Some(li)) = (upper_map.index(), lower_map.index()) else {
         return Err(SettleError::NoOcclusalSurface("lower"));
     };
     let centre =
@@ -639,17 +641,16 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
         .collect();
     let (best_pose, _) = finals.into_iter().max_by(|a, b| a.1.total_cmp(&b.1)).ok_or(SettleError::NeverMeets)?;
     let evaluations = problem.evaluations.load(std::sync::atomic::Ordering::Relaxed);
-    // Probes are a few tenths of a millimetre apart; a cusp between them can still dip in. Check every vertex of both jaws at
-    // rest and open along the closing direction by the deepest penetration (twice, as contacts are sloped).
-    let upper_index = super::Antagonist::new(upper);
+    // Probes are a few tenths of a millimetre apart; a cusp between them can still dip in. Check every
+    // vertex of both jaws at rest and open along the closing direction by the deepest penetration (twice,
+    // as contacts are sloped). The upper jaw's vertices are measured against the lower in its own frame.
     let mut rest = best_pose;
     let mut deepest = 0.0;
     for _ in 0..3 {
-        let moved = lower.transformed(&rest);
-        deepest = upper_index
-            .signed_distances(&moved, 1.0)
+        deepest = upper_map
+            .signed_distances(&lower.transformed(&rest), 1.0)
             .into_iter()
-            .chain(super::signed_distances(upper, &moved, 1.0))
+            .chain(lower_map.signed_distances(&upper.transformed(&rest.inverse()), 1.0))
             .fold(0.0, f64::min);
         if deepest >= -1e-3 {
             break;
@@ -659,8 +660,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
     let gaps = problem.gaps(&rest, 1);
     let intercuspation = gaps.iter().filter(|g| g.gap < 0.1).count() as f64
         / (problem.lower_probes.len() + problem.upper_probes.len()) as f64;
-    let touching =
-        upper_index.signed_distances(&lower.transformed(&rest), 1.0).into_iter().filter(|d| *d < 0.05).count();
+    let touching = upper_map.signed_distances(&lower.transformed(&rest), 1.0).into_iter().filter(|d| *d < 0.05).count();
     let moved = rest * centre - centre;
     let w = rest.rotation.scaled_axis();
     Ok(Settled {
@@ -678,7 +678,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
 /// The lower jaw turned about the hinge (`about_hinge(angle)`, radians, positive closing) until its teeth
 /// first touch the upper's: bisection on the smallest gap along the closing direction.
 fn hinge_close(
-    problem: &Problem,
+    problem: &Problem<'_>,
     about_hinge: &dyn Fn(f64) -> Isometry3<f64>,
     stride: usize,
 ) -> Option<Isometry3<f64>> {
