@@ -273,9 +273,7 @@ impl Problem<'_> {
     /// Gaps along the closing direction from every `stride`-th probe of each jaw to the other, the lower jaw
     /// at `pose`; probes whose ray meets nothing are left out.
     fn gaps(&self, pose: &Isometry3<f64>, stride: usize) -> Vec<Gap> {
-        let c = self.closing;
         let middle = pose * self.centre;
-        let across = |p: &Point3<f64>| Vector2::new((p - middle).dot(&self.right), (p - middle).dot(&self.anterior));
         if let Some((upper, lower, closed)) = &self.fields {
             // Probes straight to across-coordinates and height (both fields share their axes): one affine
             // map per jaw and pose.
@@ -304,6 +302,8 @@ impl Problem<'_> {
             }));
             return out;
         }
+        let c = self.closing;
+        let across = |p: &Point3<f64>| Vector2::new((p - middle).dot(&self.right), (p - middle).dot(&self.anterior));
         let mut out: Vec<Gap> = self
             .lower_probes
             .par_iter()
@@ -645,14 +645,15 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
     // vertex of both jaws at rest and open along the closing direction by the deepest penetration (twice,
     // as contacts are sloped). The upper jaw's vertices are measured against the lower in its own frame.
     let mut rest = best_pose;
-    let mut deepest = 0.0;
-    for _ in 0..3 {
-        deepest = upper_map
-            .signed_distances(&lower.transformed(&rest), 1.0)
-            .into_iter()
+    let (mut deepest, mut lower_at_rest) = (0.0, Vec::new());
+    for round in 0..4 {
+        lower_at_rest = upper_map.signed_distances(&lower.transformed(&rest), 1.0);
+        deepest = lower_at_rest
+            .iter()
+            .copied()
             .chain(lower_map.signed_distances(&upper.transformed(&rest.inverse()), 1.0))
             .fold(0.0, f64::min);
-        if deepest >= -1e-3 {
+        if deepest >= -1e-3 || round == 3 {
             break;
         }
         rest = Translation3::from(closing * (deepest - 1e-4)) * rest;
@@ -660,7 +661,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
     let gaps = problem.gaps(&rest, 1);
     let intercuspation = gaps.iter().filter(|g| g.gap < 0.1).count() as f64
         / (problem.lower_probes.len() + problem.upper_probes.len()) as f64;
-    let touching = upper_map.signed_distances(&lower.transformed(&rest), 1.0).into_iter().filter(|d| *d < 0.05).count();
+    let touching = lower_at_rest.iter().filter(|d| **d < 0.05).count();
     let moved = rest * centre - centre;
     let w = rest.rotation.scaled_axis();
     Ok(Settled {
