@@ -50,6 +50,22 @@ fn arch_frame_is_found_on_phantoms_and_real_scans() {
         assert!(f.occlusal.dot(&Vector3::y()) > 0.95 && f.anterior.dot(&Vector3::x()) > 0.9, "{stem}: {f:?}");
         assert_eq!(f.jaw.as_str(), if stem.ends_with('U') { "upper" } else { "lower" }, "{stem}");
     }
+    // Upper arches scanned or trimmed without their palate are still uppers (the side the crowns lean to).
+    for stem in ["alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered", "meshlabeler/Example_01"] {
+        let m = io::read_mesh(dir.join(format!("{stem}.ply"))).unwrap();
+        assert_eq!(orient(&m).jaw.as_str(), "upper", "{stem}");
+    }
+    for stem in ["001_U", "003_U", "001_L", "003_L"] {
+        let m = io::read_mesh(dir.join(format!("iosseg3d/{stem}.ply"))).unwrap();
+        let mut ys: Vec<f64> = m.positions().iter().map(|p| p.y).collect();
+        ys.sort_by(f64::total_cmp);
+        let top = ys[ys.len() * 98 / 100];
+        let keep: Vec<bool> = m.positions().iter().map(|p| p.y > top - 9.0).collect();
+        let (trimmed, _) = m.submesh_within(&keep);
+        let f = orient(&trimmed);
+        assert!(f.occlusal.dot(&Vector3::y()) > 0.95, "{stem} trimmed 9 mm below the tips: {f:?}");
+        assert_eq!(f.jaw.as_str(), if stem.ends_with('U') { "upper" } else { "lower" }, "{stem} trimmed");
+    }
 }
 
 #[test]

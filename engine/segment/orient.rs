@@ -77,7 +77,7 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
         s += row * row.transpose();
         t += row * v;
     }
-    let a = s.lu().solve(&t).map_or(0.0, |x| x[0]);
+    let (a, b, c0) = s.lu().solve(&t).map_or((0.0, 0.0, 0.0), |x| (x[0], x[1], x[2]));
     let anterior = if a < 0.0 { e1 } else { -e1 };
     // Upper jaws have a palate inside the arch, behind the incisors; lower jaws are open there.
     let (vmin, vmax) = top.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, v)| {
@@ -93,9 +93,85 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
             d.dot(&e0).abs() < 6.0 && (v - inside_v).abs() < 6.0
         })
         .count();
-    let jaw = if inside as f64 > 0.005 * n { Jaw::Upper } else { Jaw::Lower };
+    let palate = inside as f64 > 0.005 * n;
+    let jaw = if palate || lingual_tilt(&samples, &c, &up, &e0, &anterior, (a, b, c0)) > UPPER_TILT {
+        Jaw::Upper
+    } else {
+        Jaw::Lower
+    };
     // RAS: right = anterior × superior; superior is the occlusal direction for a lower jaw, its opposite for an upper.
     let superior = if jaw == Jaw::Lower { up } else { -up };
     let right = anterior.cross(&superior).normalize();
     ArchFrame { origin: Point3::from(c), right, anterior, occlusal: up, jaw }
+}
+
+/// Lingual minus buccal surface facing (mean normal · occlusal) of the premolars' and molars' band 3–8 mm
+/// below their crown tips above which an arch without a palate is taken for an upper. Upper molars lean
+/// buccally and the palatal gingiva slopes up into the vault, so an upper's lingual side faces the occlusal
+/// direction far more than its buccal side; lower molars lean lingually (the curve of Wilson) and the lingual
+/// gingiva drops steeply to the floor of the mouth. See [`lingual_tilt`] for the measured values.
+const UPPER_TILT: f64 = 0.15;
+
+/// How much more the lingual side of the posterior crowns and the gingiva just below them faces the occlusal
+/// direction than the buccal side: the difference of mean normal · occlusal over the band 3–8 mm below the
+/// local crown tips, more than 18 mm along the arch from its apex, lingual / buccal = over 3 mm inside /
+/// outside the arch curve `v = a·u² + b·u + c` fitted in the (`e0`, `anterior`) plane through `centre`.
+/// Measured on the real scans in ../shared: uppers 0.26–0.66 (with a palate, without one, and trimmed 9 mm
+/// below the tips), lowers −0.14–0.06; phantoms 0.12–0.20 (uppers), −0.25–−0.01 (lowers).
+fn lingual_tilt(
+    samples: &[crate::mesh::SurfaceSample],
+    centre: &Vector3<f64>,
+    up: &Vector3<f64>,
+    e0: &Vector3<f64>,
+    anterior: &Vector3<f64>,
+    (a, b, c): (f64, f64, f64),
+) -> f64 {
+    use crate::phantom::arch::ArchCurve;
+    use nalgebra::Point2;
+    // The fit was made with the anterior axis possibly reversed; the apex is the front.
+    let sign = if a < 0.0 { 1.0 } else { -1.0 };
+    let apex = if a.abs() > 1e-9 { -b / (2.0 * a) } else { 0.0 };
+    let local: Vec<Vector3<f64>> = samples
+        .iter()
+        .map(|s| {
+            let d = s.point.coords - centre;
+            Vector3::new(d.dot(e0) - apex, d.dot(anterior), d.dot(up))
+        })
+        .collect();
+    let (umin, umax) = local.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| (lo.min(l.x), hi.max(l.x)));
+    if umax.partial_cmp(&umin) != Some(std::cmp::Ordering::Greater) {
+        return 0.0;
+    }
+    let curve = ArchCurve::from_points(
+        (0..=200)
+            .map(|i| umin + (umax - umin) * i as f64 / 200.0)
+            .map(|u| Point2::new(u, sign * (a * (u + apex) * (u + apex) + b * (u + apex) + c)))
+            .collect(),
+    );
+    let sr: Vec<(f64, f64)> = local.iter().map(|l| curve.project(&Point2::new(l.x, l.y))).collect();
+    const BIN: f64 = 4.0;
+    let bin = |s: f64| ((s + 100.0) / BIN).clamp(0.0, 49.0) as usize;
+    let mut tip = [f64::NEG_INFINITY; 50];
+    for (l, (s, r)) in local.iter().zip(&sr) {
+        if r.abs() < 5.0 {
+            tip[bin(*s)] = tip[bin(*s)].max(l.z);
+        }
+    }
+    let mut sum = [[0.0f64; 2]; 2];
+    for ((smp, l), (s, r)) in samples.iter().zip(&local).zip(&sr) {
+        if s.abs() < 18.0 || !(3.0..8.0).contains(&(tip[bin(*s)] - l.z)) {
+            continue;
+        }
+        let side = if *r < -3.0 {
+            0
+        } else if *r > 3.0 {
+            1
+        } else {
+            continue;
+        };
+        sum[side][0] += smp.normal.dot(up);
+        sum[side][1] += 1.0;
+    }
+    let mean = |k: usize| sum[k][0] / sum[k][1].max(1.0);
+    mean(0) - mean(1)
 }
