@@ -113,7 +113,7 @@ enum Command {
         #[arg(long)]
         loop_closure: bool,
     },
-    /// Split a jaw scan into gingiva and teeth numbered by FDI (first version: curvature and height).
+    /// Split a jaw scan into gingiva and teeth numbered by FDI (curvature and height, no learned model).
     ///
     /// Writes DIR/<name>.labels.json (Teeth3DS) and DIR/<name>.segmented.ply (coloured by tooth).
     /// Example: cusp segment scan.stl --out seg

@@ -1,8 +1,9 @@
 //! Segmentation against phantom truth and real annotated scans, scored with the 3DTeethSeg'22 metrics.
 //!
-//! The thresholds are where this first, curvature-and-height method stands (issue 5's targets are
-//! TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from
-//! getting worse while it is improved.
+//! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
+//! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
+//! phantoms (coarse, seeds 1–2) TSA 0.990, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.907,
+//! TLA 0.977, TIR 0.980 (001_U gets two teeth wrong next to gingiva taken for third molars).
 
 mod common;
 
@@ -82,14 +83,22 @@ fn phantoms_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("phantoms: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.9 && tla > 0.94 && tir > 0.85, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.98 && tla > 0.99 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]
 fn real_scans_are_segmented() {
     let Some(dir) = real_dir() else { return };
     let mut all = Vec::new();
-    for stem in ["iosseg3d/001_L", "iosseg3d/001_U", "iosseg3d/003_L", "iosseg3d/003_U", "dcbia/P12_teeth_uid"] {
+    for stem in [
+        "iosseg3d/001_L",
+        "iosseg3d/001_U",
+        "iosseg3d/003_L",
+        "iosseg3d/003_U",
+        "dcbia/P12_teeth_uid",
+        "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered",
+        "meshlabeler/Example_01",
+    ] {
         let m = io::read_mesh(dir.join(format!("{stem}.ply"))).unwrap();
         let gt = io::read_labels_for(dir.join(format!("{stem}.labels.json")), &m).unwrap();
         let s = run(&m, &gt);
@@ -99,7 +108,7 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.83 && tla > 0.9 && tir > 0.88, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.895 && tla > 0.96 && tir > 0.95, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! Segmentation: which vertices are gingiva and which belong to which tooth (FDI), from geometry alone.
 //!
-//! First version (curvature and height, no learned model): find the arch's frame, put the gum line where the
-//! surface is most concave below the crown tips along each stretch of the arch, split the crowns at the
-//! embrasures along the arch curve, and number the teeth outward from the midline.
+//! Curvature and height, no learned model: find the arch's frame and curve, grow teeth from the crown tips and
+//! gingiva from the rim, the deep tissue and the palate until the fronts meet on the concave gum margin
+//! (`fronts`), place one tooth per stretch of arch outward from the midline (widths, embrasure grooves), and
+//! grow each tooth from its stretch's middle until neighbours meet in their embrasure.
 
+mod fronts;
 mod orient;
 mod teeth;
 

@@ -39,6 +39,22 @@ pub struct ScanBodySite {
 }
 
 const BIN: f64 = 2.0;
+/// Tooth fronts start from crown vertices this close below the local crown tips (mm).
+const TIP_SEED_MM: f64 = 2.5;
+/// Gingiva fronts start this far below the local crown tips (mm).
+const GINGIVA_DEEP_MM: f64 = 12.0;
+/// … and this far inside the arch curve (the palate, the floor of the mouth), 4 mm below the tips (mm).
+const PALATE_INSIDE_MM: f64 = 9.0;
+/// Cost of a millimetre of flat surface to a front, against the concavity (1/mm) it pays on a crease.
+const FRONT_FLOOR: f64 = 0.03;
+/// Each tooth's front starts from the middle of its stretch of arch, this fraction in from both ends.
+const CORE_FRACTION: f64 = 0.3;
+/// How far along the arch from its most anterior point the midline is looked for (mm).
+const MIDLINE_SEARCH_MM: f64 = 6.0;
+/// Per-tooth cost added for a midline one central incisor's width from the arch's most anterior point (and
+/// with the square of the distance): it settles near-ties between embrasures, which lower incisors of equal
+/// widths leave.
+const MIDLINE_DRIFT: f64 = 0.02;
 /// The gum margin is the deepest concave band at least this fraction as concave as the most concave one.
 const DEEP_FRACTION: f64 = 0.3;
 /// How far below the tooth before it a side's last tooth's highest point may lie before it counts as
@@ -51,21 +67,13 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let frame = orient_with(mesh, &curvature);
     let n = mesh.vertex_count();
     let local: Vec<Vector3<f64>> = mesh.positions().iter().map(|p| frame.local(p)).collect();
-    // 1. Arch curve through the crowns: a quartic v(u) fitted to the highest third of the surface.
+    // 1. Arch curve through the crowns: the mean of the highest third of the surface per 4° sector seen from
+    //    inside the arch (a U of any width, its sides as steep as they come), smoothed.
     let mut hs: Vec<f64> = local.iter().map(|l| l.z).collect();
     hs.sort_by(f64::total_cmp);
     let high = hs[(hs.len() as f64 * 0.7) as usize];
     let top: Vec<&Vector3<f64>> = local.iter().filter(|l| l.z >= high).collect();
-    let coef = fit_quartic(&top);
-    let (umin, umax) = top.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), l| (a.min(l.x), b.max(l.x)));
-    let apex_u = (0..=400)
-        .map(|i| umin + (umax - umin) * i as f64 / 400.0)
-        .max_by(|a, b| eval(&coef, *a).total_cmp(&eval(&coef, *b)))
-        .unwrap_or(0.0);
-    let pts: Vec<Point2<f64>> = (0..=800)
-        .map(|i| umin - 6.0 + (umax - umin + 12.0) * i as f64 / 800.0)
-        .map(|u| Point2::new(u - apex_u, eval(&coef, u)))
-        .collect();
+    let (pts, apex_u) = arch_polyline(&top);
     let curve = ArchCurve::from_points(pts);
     let sr: Vec<(f64, f64)> = local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect();
     let bin = |s: f64| (s / BIN).floor() as i64;
@@ -80,10 +88,9 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let tip = smooth_max(&tip, 2);
-    // 3. Gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the most
-    //    concave band (where the crowns' outline is surest — it decides the splitting and numbering), and
-    //    the deepest band at least DEEP_FRACTION as concave (the margin itself: the cervical third of a
-    //    crown bends inward too, above the margin).
+    // 3. A first gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the
+    //    deepest band at least DEEP_FRACTION as concave as the most concave one (the cervical third of a crown
+    //    bends inward too, above the margin). It only says where tooth fronts may start (step 4).
     let mut hists = vec![[[0.0f64; 40]; 2]; nb];
     for v in 0..n {
         let (s, r) = sr[v];
@@ -96,7 +103,16 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             hists[b][usize::from(r < 0.0)][((below - 2.0) / 0.25) as usize] += (-curvature.mean[v] - 0.1).max(0.0);
         }
     }
-    let adjacency = Topology::new(mesh).vertex_neighbors();
+    let topology = Topology::new(mesh);
+    let adjacency = topology.vertex_neighbors();
+    // Concavity (−κ₂ where negative, 1/mm), averaged over each vertex's ring once against scan noise.
+    let concave: Vec<f64> = curvature.k2.iter().map(|k| (-k).max(0.0)).collect();
+    let concavity: Vec<f64> = (0..n)
+        .map(|v| {
+            let row = adjacency.row(v);
+            (concave[v] + row.iter().map(|&u| concave[u as usize]).sum::<f64>()) / (1 + row.len()) as f64
+        })
+        .collect();
     let mask = |fraction: f64| -> Vec<bool> {
         let mut margin = vec![[f64::NAN; 2]; nb];
         for (b, m) in margin.iter_mut().enumerate() {
@@ -130,14 +146,52 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         clean_regions(&adjacency, &mut tooth);
         tooth
     };
-    let tooth = mask(1.0);
-    let crown = mask(DEEP_FRACTION);
-    // 4. Split the crowns where they are narrowest and lowest along the arch (the embrasures), placing one
+    // 4. The gum line itself: tooth grows from the crown tips, gingiva from the scan's rim, from deep below the
+    //    tips and from inside the arch (the palate), each front paying the surface's concavity as it goes; they
+    //    meet on the concave margin. The height bands above only place the seeds.
+    let crown = {
+        let prior = mask(DEEP_FRACTION);
+        let mut rim = vec![false; n];
+        for e in topology.boundary_edges() {
+            for v in topology.edges[e] {
+                rim[v as usize] = true;
+            }
+        }
+        let seeds: Vec<Option<u16>> = (0..n)
+            .map(|v| {
+                let (s, r) = sr[v];
+                let below = tip[bi(s)] - local[v].z;
+                if prior[v] && below < TIP_SEED_MM && r.abs() < 6.0 {
+                    Some(1)
+                } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
+                    Some(0)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let grown = super::fronts::grow(&adjacency, mesh.positions(), &concavity, FRONT_FLOOR, &seeds);
+        let mut c: Vec<bool> = grown.iter().map(|l| *l == Some(1)).collect();
+        clean_regions(&adjacency, &mut c);
+        c
+    };
+    // The arch curve again, now through the crowns found (the first ran through the highest third of the
+    // surface, which in front can include the palate behind the incisors and put the curve lingual to them,
+    // shortening their stretch of arch against the widths expected).
+    let crowns: Vec<&Vector3<f64>> = (0..n).filter(|&v| crown[v]).map(|v| &local[v]).collect();
+    let sr: Vec<(f64, f64)> = if crowns.len() >= 100 {
+        let (pts, apex_u) = arch_polyline(&crowns);
+        let curve = ArchCurve::from_points(pts);
+        local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect()
+    } else {
+        sr
+    };
+    // 5. Split the crowns where they are narrowest and lowest along the arch (the embrasures), placing one
     //    boundary per tooth by dynamic programming with the expected mesio-distal widths, outward from the
     //    midline on each side: this also numbers the teeth.
     let fine = 0.25;
     let (smin, smax) = (0..n)
-        .filter(|&v| tooth[v])
+        .filter(|&v| crown[v])
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(sr[v].0), b.max(sr[v].0)));
     if !smin.is_finite() {
         let dentition = Dentition { jaw: frame.jaw, teeth: Vec::new() };
@@ -155,25 +209,54 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let mut area = vec![0.0f64; nf];
     let mut height = vec![f64::NEG_INFINITY; nf];
     let varea = vertex_areas(mesh);
-    for v in (0..n).filter(|&v| tooth[v]) {
+    let mut groove = vec![0.0f64; nf];
+    for v in (0..n).filter(|&v| crown[v]) {
         let k = fb(sr[v].0);
         area[k] += varea[v];
         height[k] = height[k].max(local[v].z);
+        groove[k] += varea[v] * concavity[v];
     }
+    // Mean concavity of the crowns per stretch: high in the embrasures, where neighbours' walls meet in grooves.
+    let groove: Vec<f64> = box_smooth(&groove, 2)
+        .iter()
+        .zip(&box_smooth(&area, 2))
+        .map(|(g, a)| if *a > 0.0 { g / a } else { f64::NAN })
+        .collect();
+    let gmax = groove.iter().copied().filter(|g| g.is_finite()).fold(0.0, f64::max).max(1e-12);
+    // No crown at all is the surest gap between teeth.
+    let groove: Vec<f64> = groove.iter().map(|g| if g.is_finite() { *g } else { gmax }).collect();
     let area = box_smooth(&area, 2);
     let hfilled: Vec<f64> = height.iter().map(|h| if h.is_finite() { *h } else { f64::NAN }).collect();
     let hmin = hfilled.iter().copied().filter(|h| h.is_finite()).fold(f64::INFINITY, f64::min);
     let height = box_smooth(&hfilled.iter().map(|h| if h.is_finite() { *h } else { hmin }).collect::<Vec<_>>(), 2);
     let amax = area.iter().copied().fold(0.0, f64::max).max(1e-12);
     let (hlo, hhi) = height.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &h| (a.min(h), b.max(h)));
-    let cost: Vec<f64> =
-        (0..nf).map(|k| 0.6 * area[k] / amax + 0.4 * (height[k] - hlo) / (hhi - hlo).max(1e-9)).collect();
+    // A boundary is cheap where the crowns are narrow, low and grooved.
+    let cost: Vec<f64> = (0..nf)
+        .map(|k| {
+            0.3 * area[k] / amax + 0.2 * (height[k] - hlo) / (hhi - hlo).max(1e-9) + 0.5 * (1.0 - groove[k] / gmax)
+        })
+        .collect();
     let s_of = |k: usize| smin + (k as f64 + 0.5) * fine;
     // The midline: the cheapest boundary within 4 mm of the arch apex. When no crown reaches the apex (the
     // arch curve runs in front of the incisors, as a quartic can on a narrow anterior arch), the incisors
     // project to either side of an empty stretch: the midline is its middle and each side starts where the
     // crowns do.
     let empty = |k: usize| area[k] <= 1e-9;
+    let quadrant = |right: bool| match (frame.jaw, right) {
+        (Jaw::Upper, true) => 1,
+        (Jaw::Upper, false) => 2,
+        (Jaw::Lower, false) => 3,
+        (Jaw::Lower, true) => 4,
+    };
+    // Teeth on one side of a midline: bins outward from it, and the boundaries placed along them.
+    let place_side = |right: bool, start: usize| -> (Vec<usize>, Placement) {
+        let side: Vec<usize> = if right { (start..nf).collect() } else { (0..=start).rev().collect() };
+        let q = quadrant(right);
+        let widths: Vec<f64> = (1..=8).map(|p| tooth_mean_width(q * 10 + p) / fine).collect();
+        let placed = place_boundaries(&side.iter().map(|&k| cost[k]).collect::<Vec<_>>(), &widths);
+        (side, placed)
+    };
     let (mid, gap) = if empty(fb(0.0)) {
         let (mut a, mut b) = (fb(0.0), fb(0.0));
         while a > 0 && empty(a - 1) {
@@ -184,31 +267,31 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
         ((a + b) / 2, Some((a, b)))
     } else {
+        // The boundary near the arch's apex that, with the teeth placed outward from it on both sides, costs
+        // least per tooth: the most anterior point of the arch can be half an incisor off the midline, and a
+        // midline through a central incisor leaves two narrow incisors the width prior rejects.
+        let per_tooth = |k: usize| {
+            let (r, l) = (place_side(true, k).1, place_side(false, k).1);
+            let drift = s_of(k) / tooth_mean_width(quadrant(true) * 10 + 1);
+            (cost[k] + r.cost + l.cost) / (r.teeth + l.teeth).max(1) as f64 + MIDLINE_DRIFT * drift * drift
+        };
         let m = (0..nf)
-            .filter(|&k| s_of(k).abs() <= 4.0)
-            .min_by(|&a, &b| cost[a].total_cmp(&cost[b]))
-            .unwrap_or_else(|| fb(0.0));
+            .filter(|&k| s_of(k).abs() <= MIDLINE_SEARCH_MM)
+            .map(|k| (per_tooth(k), k))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map_or_else(|| fb(0.0), |(_, k)| k);
         (m, None)
-    };
-    let quadrant = |right: bool| match (frame.jaw, right) {
-        (Jaw::Upper, true) => 1,
-        (Jaw::Upper, false) => 2,
-        (Jaw::Lower, false) => 3,
-        (Jaw::Lower, true) => 4,
     };
     let mut bounds: Vec<(f64, f64, i32)> = Vec::new(); // (from s, to s, FDI)
     for right in [true, false] {
         let q = quadrant(right);
-        // Bins outward from the midline on this side.
-        let side: Vec<usize> = match (right, gap) {
-            (true, Some((_, b))) => (b..nf).collect(),
-            (false, Some((a, _))) => (0..=a).rev().collect(),
-            (true, None) => (mid..nf).collect(),
-            (false, None) => (0..=mid).rev().collect(),
+        let start = match (right, gap) {
+            (true, Some((_, b))) => b,
+            (false, Some((a, _))) => a,
+            _ => mid,
         };
-        let widths: Vec<f64> = (1..=8).map(|p| tooth_mean_width(q * 10 + p) / fine).collect();
-        let cuts = place_boundaries(&side.iter().map(|&k| cost[k]).collect::<Vec<_>>(), &widths);
-        for (p, w) in cuts.windows(2).enumerate() {
+        let (side, placed) = place_side(right, start);
+        for (p, w) in placed.cuts.windows(2).enumerate() {
             let (a, b) = (s_of(side[w[0]]), s_of(side[w[1].min(side.len() - 1)]));
             bounds.push((a.min(b), a.max(b), q * 10 + p as i32 + 1));
         }
@@ -234,8 +317,18 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let fdi_at = |s: f64| bounds.iter().find(|b| s >= b.0 && s < b.1).map_or(0, |b| b.2);
-    let mut labels: Vec<i32> = (0..n).map(|v| if crown[v] { fdi_at(sr[v].0) } else { 0 }).collect();
-    // 5. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
+    // 6. Each tooth grows over the crowns from the middle of its stretch of arch; neighbours meet in the
+    //    concave embrasure between them, not on a straight cut across the arch.
+    let core = |b: &(f64, f64, i32), s: f64| {
+        let margin = CORE_FRACTION * (b.1 - b.0);
+        s >= b.0 + margin && s < b.1 - margin
+    };
+    let seeds: Vec<Option<u16>> =
+        (0..n).map(|v| bounds.iter().find(|b| crown[v] && core(b, sr[v].0)).map(|b| b.2 as u16)).collect();
+    let walls: Vec<f64> = (0..n).map(|v| if crown[v] { concavity[v] } else { f64::INFINITY }).collect();
+    let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, FRONT_FLOOR, &seeds);
+    let mut labels: Vec<i32> = grown.iter().map(|l| l.map_or(0, i32::from)).collect();
+    // 7. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
     //    sits on is the tooth position the arch placement gave its surface.
     let mut scan_bodies = Vec::new();
     for (k, c) in crate::implant::detect_cylinders(mesh).into_iter().enumerate() {
@@ -269,21 +362,47 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
 }
 
-fn eval(c: &[f64; 5], u: f64) -> f64 {
-    c[0] + u * (c[1] + u * (c[2] + u * (c[3] + u * c[4])))
-}
-
-fn fit_quartic(top: &[&Vector3<f64>]) -> [f64; 5] {
-    let mut a = nalgebra::SMatrix::<f64, 5, 5>::zeros();
-    let mut b = nalgebra::SVector::<f64, 5>::zeros();
+/// The arch curve through `top` (points in the arch frame: x right, y anterior) from patient left to right,
+/// shifted so that its most anterior point is at x = 0, and that point's original x. Sector means around a
+/// centre a third of the way from the back to the front, averaged with their neighbours twice, extended 6 mm
+/// at both ends.
+fn arch_polyline(top: &[&Vector3<f64>]) -> (Vec<Point2<f64>>, f64) {
+    const SECTORS: usize = 90;
+    let fold = |f: fn(&Vector3<f64>) -> f64| {
+        top.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), l| (a.min(f(l)), b.max(f(l))))
+    };
+    let ((umin, umax), (vmin, vmax)) = (fold(|l| l.x), fold(|l| l.y));
+    let centre = Point2::new(0.5 * (umin + umax), vmin + 0.35 * (vmax - vmin));
+    let mut sum = vec![(Vector3::<f64>::zeros(), 0usize); SECTORS];
+    let sector = |l: &Vector3<f64>| {
+        let angle = (l.x - centre.x).atan2(l.y - centre.y);
+        (((angle + std::f64::consts::PI) / std::f64::consts::TAU * SECTORS as f64) as usize).min(SECTORS - 1)
+    };
     for l in top {
-        let u = l.x / 30.0; // scaled for conditioning
-        let row = nalgebra::SVector::<f64, 5>::from([1.0, u, u * u, u * u * u, u * u * u * u]);
-        a += row * row.transpose();
-        b += row * l.y;
+        let k = sector(l);
+        sum[k].0 += Vector3::new(l.x, l.y, 0.0);
+        sum[k].1 += 1;
     }
-    let x = a.lu().solve(&b).unwrap_or_else(nalgebra::SVector::zeros);
-    [x[0], x[1] / 30.0, x[2] / 900.0, x[3] / 27_000.0, x[4] / 810_000.0]
+    let mut pts: Vec<Point2<f64>> =
+        sum.iter().filter(|(_, c)| *c >= 5).map(|(p, c)| Point2::new(p.x / *c as f64, p.y / *c as f64)).collect();
+    if pts.len() < 2 {
+        return (vec![Point2::new(umin - 6.0, vmin), Point2::new(umax + 6.0, vmin)], 0.0);
+    }
+    for _ in 0..2 {
+        pts = (0..pts.len())
+            .map(|i| {
+                let w = &pts[i.saturating_sub(1)..(i + 2).min(pts.len())];
+                Point2::from(w.iter().fold(nalgebra::Vector2::zeros(), |a, p| a + p.coords) / w.len() as f64)
+            })
+            .collect();
+    }
+    let (a, b) = (pts[0], pts[pts.len() - 1]);
+    let (a1, b1) = (pts[1], pts[pts.len() - 2]);
+    let extend = |p: Point2<f64>, q: Point2<f64>| p + (p - q).try_normalize(1e-12).unwrap_or_default() * 6.0;
+    pts.insert(0, extend(a, a1));
+    pts.push(extend(b, b1));
+    let apex = pts.iter().copied().max_by(|p, q| p.y.total_cmp(&q.y)).map_or(0.0, |p| p.x);
+    (pts.into_iter().map(|p| Point2::new(p.x - apex, p.y)).collect(), apex)
 }
 
 /// Largest value within ±`k` bins (empty bins are skipped).
@@ -359,10 +478,20 @@ fn box_smooth(v: &[f64], k: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Teeth placed along one side of the arch.
+struct Placement {
+    /// Boundaries (bin indices, the first is 0).
+    cuts: Vec<usize>,
+    /// Sum of the boundary costs and width penalties.
+    cost: f64,
+    /// Teeth placed.
+    teeth: usize,
+}
+
 /// Boundaries (bin indices into `cost`, the first is 0) of consecutive teeth whose widths (bins) should be
 /// near `widths[p]`: minimises the boundary costs plus a penalty on relative width errors; stops after the
 /// tooth that best ends the sequence (a tooth must reach past where the crowns end, or the costs say stop).
-fn place_boundaries(cost: &[f64], widths: &[f64]) -> Vec<usize> {
+fn place_boundaries(cost: &[f64], widths: &[f64]) -> Placement {
     let n = cost.len();
     const LAMBDA: f64 = 2.0;
     // best[p][k]: cheapest placement of teeth 1..=p with tooth p's far boundary at bin k.
@@ -402,7 +531,8 @@ fn place_boundaries(cost: &[f64], widths: &[f64]) -> Vec<usize> {
             }
         }
     }
-    let Some((_, mut p, mut k)) = end else { return vec![0] };
+    let Some((_, mut p, mut k)) = end else { return Placement { cuts: vec![0], cost: 0.0, teeth: 0 } };
+    let (total, teeth) = (best[p][k], p);
     let mut cuts = vec![k];
     while p > 0 {
         k = from[p][k];
@@ -410,5 +540,5 @@ fn place_boundaries(cost: &[f64], widths: &[f64]) -> Vec<usize> {
         cuts.push(k);
     }
     cuts.reverse();
-    cuts
+    Placement { cuts, cost: total, teeth }
 }
