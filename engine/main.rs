@@ -791,13 +791,15 @@ fn run(cli: Cli) -> Result<()> {
                     let verts: Vec<u32> =
                         labels.iter().enumerate().filter(|(_, &x)| x == fdi).map(|(i, _)| i as u32).collect();
                     anyhow::ensure!(!verts.is_empty(), "tooth {fdi} was not found on the jaw");
-                    cusp::occlusion::clearance(jaw, &verts, other, &cusp::occlusion::MATERIALS)
+                    cusp::occlusion::clearance(jaw, &verts, other, &cusp::occlusion::MATERIALS, occlusal_uncertainty)
                 }
                 None => None,
             };
             // The planned material's verdict (checked above to be in the table).
-            let chosen =
-                material.as_ref().zip(clearance.as_ref()).and_then(|(m, c)| c.verdicts.iter().find(|v| &v.0 == m));
+            let chosen = material
+                .as_ref()
+                .zip(clearance.as_ref())
+                .and_then(|(m, c)| c.verdicts.iter().find(|v| &v.material == m));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             if bite_fit.is_some() {
                 io::write_mesh(out.join("lower.bite.ply"), &l, WriteOptions::default())?;
@@ -819,7 +821,7 @@ fn run(cli: Cli) -> Result<()> {
                 "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
                 "prep": prep,
                 "clearance": clearance,
-                "material": chosen.map(|v| serde_json::json!({ "name": v.0, "min_thickness_mm": v.1, "enough_room": v.2 })),
+                "material": chosen,
                 "settled": settled.as_ref().map(|s| serde_json::json!({
                     "lower_from_given": cusp::io::frames::PoseRecord::from_isometry(&s.lower_from_start),
                     "estimate": "no bite record: on phantoms 0.02-0.13 mm RMS from the true bite",
@@ -856,10 +858,15 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("clearance of {}: {:.2} mm", prep.unwrap_or(0), c.min_mm);
                 if let Some(v) = chosen {
                     eprintln!(
-                        "{}: needs {:.1} mm — {}",
-                        v.0,
-                        v.1,
-                        if v.2 { "enough room" } else { "NOT enough room: reduce further" }
+                        "{}: needs {:.1} mm — {}{}",
+                        v.material,
+                        v.min_thickness_mm,
+                        if v.enough_room { "enough room" } else { "NOT enough room: reduce further" },
+                        if v.uncertain {
+                            format!(" (within the ±{:.2} mm uncertainty: check clinically)", c.uncertainty_mm)
+                        } else {
+                            String::new()
+                        }
                     );
                 }
             }

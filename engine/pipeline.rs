@@ -452,7 +452,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                     format!("the prepared tooth {} was not found by segmentation", p.fdi),
                 ));
             }
-            let c = crate::occlusion::clearance(jaw, &verts, other, &crate::occlusion::MATERIALS)
+            let c = crate::occlusion::clearance(jaw, &verts, other, &crate::occlusion::MATERIALS, 0.02)
                 .ok_or_else(|| stage_err("occlusion", "no antagonist surface"))?;
             if let Some(truth) = phantom.truth.prep_clearance_mm {
                 let err = (c.min_mm - truth).abs() * 1e3;

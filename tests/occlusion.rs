@@ -1,6 +1,6 @@
 //! Contact maps and clearance against the phantom's true contacts and preparation.
 
-use cusp::occlusion::{band_color, clearance, contact_regions, signed_distances, MATERIALS};
+use cusp::occlusion::{band_color, clearance, contact_regions, signed_distances, Material, MATERIALS};
 use cusp::phantom::{Phantom, PhantomSpec, PrepSpec};
 use nalgebra::Point3;
 
@@ -44,12 +44,22 @@ fn true_contacts_are_found_at_their_distance_and_no_others() {
     // The preparation's clearance equals the truth, and the verdicts follow it.
     let prep: Vec<u32> =
         u.labels().unwrap().iter().enumerate().filter(|(_, &l)| l == 16).map(|(i, _)| i as u32).collect();
-    let c = clearance(u, &prep, l, &MATERIALS).unwrap();
+    let c = clearance(u, &prep, l, &MATERIALS, 0.05).unwrap();
     let truth = p.truth.prep_clearance_mm.unwrap();
     assert!((c.min_mm - truth).abs() <= 0.010, "clearance {} vs true {truth}", c.min_mm);
-    for (name, need, ok) in &c.verdicts {
-        assert_eq!(*ok, c.min_mm >= *need, "{name}");
+    for v in &c.verdicts {
+        assert_eq!(v.enough_room, c.min_mm >= v.min_thickness_mm, "{}", v.material);
+        assert_eq!(v.uncertain, (c.min_mm - v.min_thickness_mm).abs() <= 0.05, "{}", v.material);
     }
+    // A verdict within the uncertainty of the material's thickness is marked, on both sides of it.
+    let near = [
+        Material { name: "just-enough", min_thickness_mm: c.min_mm - 0.03 },
+        Material { name: "just-short", min_thickness_mm: c.min_mm + 0.03 },
+        Material { name: "far", min_thickness_mm: c.min_mm + 0.5 },
+    ];
+    let judged = clearance(u, &prep, l, &near, 0.05).unwrap();
+    let flags: Vec<(bool, bool)> = judged.verdicts.iter().map(|v| (v.enough_room, v.uncertain)).collect();
+    assert_eq!(flags, [(true, true), (false, true), (false, false)]);
 }
 
 #[test]

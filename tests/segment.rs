@@ -2,7 +2,7 @@
 //!
 //! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
 //! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.990, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.907,
+//! phantoms (coarse, seeds 1–2) TSA 0.990, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.934,
 //! TLA 0.977, TIR 0.980 (001_U gets two teeth wrong next to gingiva taken for third molars).
 
 mod common;
@@ -108,7 +108,25 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.895 && tla > 0.96 && tir > 0.95, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.925 && tla > 0.96 && tir > 0.95, "TSA {tsa}, TLA {tla}, TIR {tir}");
+}
+
+#[test]
+fn a_scan_cut_at_the_crowns_is_all_teeth() {
+    // Some exports keep only the crowns: the rim is then on the teeth, not on gingiva.
+    let p = Phantom::generate(&PhantomSpec::coarse(2)).unwrap();
+    let keep: Vec<bool> = p.lower.mesh.labels().unwrap().iter().map(|&l| l != 0).collect();
+    let (crowns, _) = p.lower.mesh.submesh_within(&keep);
+    let seg = segment(&crowns);
+    let teeth = seg.labels.iter().filter(|&&l| l != 0).count();
+    assert!(
+        teeth as f64 > 0.95 * crowns.vertex_count() as f64,
+        "{teeth} of {} vertices are teeth",
+        crowns.vertex_count()
+    );
+    // Known shortfall: on these separate crowns the tooth placement merges two molars on one side into one
+    // tooth (13 found).
+    assert!(seg.teeth.len() >= 13, "{:?}", seg.teeth);
 }
 
 #[test]

@@ -239,12 +239,35 @@ pub struct Clearance {
     pub min_mm: f64,
     /// Where on the preparation (mm, mesh frame).
     pub at: [f64; 3],
-    /// Per material: name, required thickness and whether the clearance allows it.
-    pub verdicts: Vec<(String, f64, bool)>,
+    /// The measurement's uncertainty the verdicts were judged with (mm).
+    pub uncertainty_mm: f64,
+    /// Per material, whether the clearance allows it.
+    pub verdicts: Vec<Verdict>,
 }
 
-/// Occlusal clearance of the vertices `prep` of `jaw` against `antagonist`, judged against `materials`.
-pub fn clearance(jaw: &Mesh, prep: &[u32], antagonist: &Mesh, materials: &[Material]) -> Option<Clearance> {
+/// Whether a preparation leaves a material the occlusal thickness it needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The material's name.
+    pub material: String,
+    /// Occlusal thickness it needs (mm).
+    pub min_thickness_mm: f64,
+    /// The clearance is at least that thickness.
+    pub enough_room: bool,
+    /// The clearance is within the measurement's uncertainty of that thickness: the verdict could go either way
+    /// (check it clinically, e.g. with a reduction guide, before relying on it).
+    pub uncertain: bool,
+}
+
+/// Occlusal clearance of the vertices `prep` of `jaw` against `antagonist`, judged against `materials`; a
+/// verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain.
+pub fn clearance(
+    jaw: &Mesh,
+    prep: &[u32],
+    antagonist: &Mesh,
+    materials: &[Material],
+    uncertainty_mm: f64,
+) -> Option<Clearance> {
     let index = SurfaceIndex::new(antagonist)?;
     let (v, d) = prep
         .iter()
@@ -254,9 +277,14 @@ pub fn clearance(jaw: &Mesh, prep: &[u32], antagonist: &Mesh, materials: &[Mater
         })
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     let p = jaw.positions()[v as usize];
-    Some(Clearance {
-        min_mm: d,
-        at: [p.x, p.y, p.z],
-        verdicts: materials.iter().map(|m| (m.name.to_string(), m.min_thickness_mm, d >= m.min_thickness_mm)).collect(),
-    })
+    let verdicts = materials
+        .iter()
+        .map(|m| Verdict {
+            material: m.name.to_string(),
+            min_thickness_mm: m.min_thickness_mm,
+            enough_room: d >= m.min_thickness_mm,
+            uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
+        })
+        .collect();
+    Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
 }

@@ -167,14 +167,16 @@ pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
                 .into_iter()
                 .flatten()
                 .map(|v| {
+                    let verdict = if v["enough_room"].as_bool() == Some(true) {
+                        "<span class=pass>enough room</span>"
+                    } else {
+                        "<span class=fail>reduce more</span>"
+                    };
+                    let sure = if v["uncertain"].as_bool() == Some(true) { " (within the uncertainty)" } else { "" };
                     vec![
-                        esc(v[0].as_str().unwrap_or("")),
-                        num(&v[1], 1),
-                        if v[2].as_bool() == Some(true) {
-                            "<span class=pass>enough room</span>".into()
-                        } else {
-                            "<span class=fail>reduce more</span>".into()
-                        },
+                        esc(v["material"].as_str().unwrap_or("")),
+                        num(&v["min_thickness_mm"], 1),
+                        format!("{verdict}{sure}"),
                     ]
                 })
                 .collect();

@@ -17,6 +17,17 @@ pub(super) fn grow(
     floor: f64,
     seeds: &[Option<u16>],
 ) -> Vec<Option<u16>> {
+    grow_with_cost(adj, positions, barrier, floor, seeds).0
+}
+
+/// [`grow`], also returning the cost at which each vertex was reached (infinite where none reached it).
+pub(super) fn grow_with_cost(
+    adj: &Csr,
+    positions: &[Point3<f64>],
+    barrier: &[f64],
+    floor: f64,
+    seeds: &[Option<u16>],
+) -> (Vec<Option<u16>>, Vec<f64>) {
     let n = positions.len();
     let mut label: Vec<Option<u16>> = vec![None; n];
     let mut cost = vec![f64::INFINITY; n];
@@ -34,6 +45,7 @@ pub(super) fn grow(
         }
         label[v] = Some(l);
         let c = f64::from_bits(c);
+        cost[v] = c;
         for &u in adj.row(v) {
             let u = u as usize;
             if label[u].is_some() {
@@ -47,5 +59,5 @@ pub(super) fn grow(
             }
         }
     }
-    label
+    (label, cost)
 }
