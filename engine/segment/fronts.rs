@@ -61,3 +61,76 @@ pub(super) fn grow_with_cost(
     }
     (label, cost)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mesh::{Mesh, Topology};
+
+    /// A flat strip 20 mm long (x) and 2 mm wide in 0.5 mm steps.
+    fn strip() -> Mesh {
+        let (nx, ny) = (41u32, 5u32);
+        let positions = (0..ny)
+            .flat_map(|j| (0..nx).map(move |i| Point3::new(-10.0 + 0.5 * i as f64, 0.5 * j as f64, 0.0)))
+            .collect();
+        let mut triangles = Vec::new();
+        for j in 0..ny - 1 {
+            for i in 0..nx - 1 {
+                let v = j * nx + i;
+                triangles.push([v, v + 1, v + nx + 1]);
+                triangles.push([v, v + nx + 1, v + nx]);
+            }
+        }
+        Mesh::new(positions, triangles).expect("valid strip")
+    }
+
+    #[test]
+    fn fronts_meet_on_the_crease_not_midway() {
+        let mesh = strip();
+        let adj = Topology::new(&mesh).vertex_neighbors();
+        let p = mesh.positions();
+        let seeds: Vec<Option<u16>> = p
+            .iter()
+            .map(|q| {
+                if q.x <= -9.9 {
+                    Some(1)
+                } else if q.x >= 9.9 {
+                    Some(2)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // Flat: they meet midway (the column at x = 0 is a tie).
+        let flat = grow(&adj, p, &vec![0.0; p.len()], 1.0, &seeds);
+        assert!(p.iter().zip(&flat).all(|(q, l)| q.x > -0.01 || *l == Some(1)));
+        assert!(p.iter().zip(&flat).all(|(q, l)| q.x < 0.01 || *l == Some(2)));
+        // A crease at x = 4 mm (one column of high concavity): the boundary moves onto it.
+        let barrier: Vec<f64> = p.iter().map(|q| if (q.x - 4.0).abs() < 0.01 { 20.0 } else { 0.0 }).collect();
+        let (creased, cost) = grow_with_cost(&adj, p, &barrier, 0.03, &seeds);
+        for ((q, l), c) in p.iter().zip(&creased).zip(&cost) {
+            let want = if q.x < 3.99 {
+                1
+            } else if q.x > 4.01 {
+                2
+            } else {
+                continue;
+            };
+            assert_eq!(*l, Some(want), "at x = {}", q.x);
+            assert!(c.is_finite());
+        }
+    }
+
+    #[test]
+    fn walls_stop_a_front_and_unreached_vertices_keep_no_label() {
+        let mesh = strip();
+        let adj = Topology::new(&mesh).vertex_neighbors();
+        let p = mesh.positions();
+        let seeds: Vec<Option<u16>> = p.iter().map(|q| (q.x <= -9.9).then_some(7)).collect();
+        let barrier: Vec<f64> = p.iter().map(|q| if q.x.abs() < 0.01 { f64::INFINITY } else { 0.0 }).collect();
+        let grown = grow(&adj, p, &barrier, 1.0, &seeds);
+        for (q, l) in p.iter().zip(&grown) {
+            assert_eq!(*l, (q.x < -0.01).then_some(7), "at x = {}", q.x);
+        }
+    }
+}
