@@ -39,6 +39,9 @@ pub struct ScanBodySite {
 }
 
 const BIN: f64 = 2.0;
+/// A stretch of arch whose highest point is this far below the highest within 6 mm has no crown (mm; the flat
+/// tops behind the phantoms' last molars drop 4.5–5.5 mm, and a 3.5 mm threshold lost a real tooth).
+const CROWNLESS_DROP_MM: f64 = 4.5;
 /// Tooth fronts start from crown vertices this close below the local crown tips (mm).
 const TIP_SEED_MM: f64 = 2.5;
 /// Gingiva fronts start this far below the local crown tips (mm).
@@ -94,6 +97,11 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             tip[bi(*s)] = tip[bi(*s)].max(l.z);
         }
     }
+    // A stretch whose highest point lies far below its neighbours' within 6 mm has no crown of its own (the
+    // flat top of a model's base or the tuberosity behind the last molar, an edentulous ridge): no tooth front
+    // starts there.
+    let around = smooth_max(&tip, 3);
+    let crowned: Vec<bool> = tip.iter().zip(&around).map(|(t, a)| *t >= a - CROWNLESS_DROP_MM).collect();
     let tip = smooth_max(&tip, 2);
     // 3. A first gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the
     //    deepest band at least DEEP_FRACTION as concave as the most concave one (the cervical third of a crown
@@ -168,7 +176,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             .map(|v| {
                 let (s, r) = sr[v];
                 let below = tip[bi(s)] - local[v].z;
-                if prior[v] && below < TIP_SEED_MM && r.abs() < 6.0 {
+                if prior[v] && below < TIP_SEED_MM && r.abs() < 6.0 && crowned[bi(s)] {
                     Some(1)
                 } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
                     Some(0)
