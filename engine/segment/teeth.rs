@@ -128,13 +128,14 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             (concave[v] + row.iter().map(|&u| concave[u as usize]).sum::<f64>()) / (1 + row.len()) as f64
         })
         .collect();
-    let mask = |fraction: f64| -> Vec<bool> {
+    // The vertices above that first gum line (where tooth fronts may start).
+    let prior = {
         let mut margin = vec![[f64::NAN; 2]; nb];
         for (b, m) in margin.iter_mut().enumerate() {
             for (side, slot) in m.iter_mut().enumerate() {
                 let hist = &hists[b][side];
                 let w = hist.iter().copied().fold(0.0, f64::max);
-                let k = (0..hist.len()).rev().find(|&j| hist[j] >= fraction * w);
+                let k = (0..hist.len()).rev().find(|&j| hist[j] >= DEEP_FRACTION * w);
                 *slot = match k {
                     Some(k) if w > 0.0 => tip[b] - (2.0 + (k as f64 + 0.5) * 0.25),
                     _ => f64::NAN,
@@ -165,7 +166,6 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     //    tips and from inside the arch (the palate), each front paying the surface's concavity as it goes; they
     //    meet on the concave margin. The height bands above only place the seeds.
     let crown = {
-        let prior = mask(DEEP_FRACTION);
         let mut rim = vec![false; n];
         for e in topology.boundary_edges() {
             for v in topology.edges[e] {
@@ -191,13 +191,18 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         // then meet the teeth's anywhere on the crowns, on no crease; grown again without the rim's seeds.
         let edge: Vec<usize> = (0..n).filter(|&v| c[v] && adjacency.row(v).iter().any(|&u| !c[u as usize])).collect();
         let crease = edge.iter().map(|&v| concavity[v]).sum::<f64>() / edge.len().max(1) as f64;
-        // Or the gingiva found is a band along the rim of a scan cut through the crowns' cervical third.
-        let rim_seeds: Vec<Option<u16>> = rim.iter().map(|r| r.then_some(0)).collect();
-        let (_, from_rim) = super::fronts::grow_with_cost(&adjacency, mesh.positions(), &vec![0.0; n], 1.0, &rim_seeds);
-        let mut gum: Vec<f64> = (0..n).filter(|&v| !c[v] && from_rim[v].is_finite()).map(|v| from_rim[v]).collect();
-        gum.sort_by(f64::total_cmp);
-        let band = gum.get(gum.len() / 2).is_some_and(|&d| d < RIM_BAND_MM);
-        if !edge.is_empty() && (crease < MARGIN_CREASE_MIN || band) {
+        // Or the gingiva found is a band along the rim of a scan cut through the crowns' cervical third (only
+        // measured when the crease has not decided already, and only a scan with a rim has one).
+        let band = || {
+            let rim_seeds: Vec<Option<u16>> = rim.iter().map(|r| r.then_some(0)).collect();
+            let (_, from_rim) =
+                super::fronts::grow_with_cost(&adjacency, mesh.positions(), &vec![0.0; n], 1.0, &rim_seeds);
+            let mut gum: Vec<f64> = (0..n).filter(|&v| !c[v] && from_rim[v].is_finite()).map(|v| from_rim[v]).collect();
+            gum.sort_by(f64::total_cmp);
+            gum.get(gum.len() / 2).is_some_and(|&d| d < RIM_BAND_MM)
+        };
+        let no_gum_line = crease < MARGIN_CREASE_MIN || (rim.contains(&true) && band());
+        if !edge.is_empty() && no_gum_line {
             let seeds: Vec<Option<u16>> =
                 seeds.iter().zip(&rim).map(|(s, r)| if *r && *s == Some(0) { None } else { *s }).collect();
             let grown = super::fronts::grow(&adjacency, mesh.positions(), &concavity, FRONT_FLOOR, &seeds);
