@@ -1,6 +1,7 @@
 //! Signed distance map of one phantom jaw against the other, at the phantom's full resolution (~75–80k
 //! vertices each) and finer (~150k vertices each, the size of a clinical export): the antagonist's index
-//! built once (BVH with pseudo-normals), then the map; and bite settling from an open start.
+//! built once (BVH with pseudo-normals), then the map at the contact map's reach and at 3 mm; and bite settling
+//! from an open start.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use cusp::occlusion::Antagonist;
@@ -41,12 +42,18 @@ fn maps(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, spe
     let (u, l) = (&p.upper.mesh, &p.lower.mesh);
     g.bench_function(format!("index_{}tri", u.face_count()), |b| b.iter(|| Antagonist::new(u)));
     let upper = Antagonist::new(u);
-    g.bench_function(format!("distance_map_{}v_against_{}tri", l.vertex_count(), u.face_count()), |b| {
-        b.iter(|| upper.signed_distances(l, 3.0))
-    });
-    g.bench_function(format!("index_and_map_{}v_against_{}tri", l.vertex_count(), u.face_count()), |b| {
-        b.iter(|| cusp::occlusion::signed_distances(l, u, 3.0))
-    });
+    // The contact map's reach as `cusp occlusion` uses it (default threshold and uncertainty), and 3 mm.
+    let reach = cusp::occlusion::contact_map_range(0.1, 0.05);
+    for r in [reach, 3.0] {
+        g.bench_function(
+            format!("distance_map_{}v_against_{}tri_reach_{r}mm", l.vertex_count(), u.face_count()),
+            |b| b.iter(|| upper.signed_distances(l, r)),
+        );
+    }
+    g.bench_function(
+        format!("index_and_map_{}v_against_{}tri_reach_{reach}mm", l.vertex_count(), u.face_count()),
+        |b| b.iter(|| cusp::occlusion::signed_distances(l, u, reach)),
+    );
 }
 
 criterion_group!(benches, occlusion);

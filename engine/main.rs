@@ -781,8 +781,9 @@ fn run(cli: Cli) -> Result<()> {
                 })
             };
             let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
-            let du = cusp::occlusion::signed_distances(&u, &l, 3.0);
-            let dl = cusp::occlusion::signed_distances(&l, &u, 3.0);
+            let reach = cusp::occlusion::contact_map_range(threshold, occlusal_uncertainty);
+            let du = cusp::occlusion::signed_distances(&u, &l, reach);
+            let dl = cusp::occlusion::signed_distances(&l, &u, reach);
             let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, occlusal_uncertainty, Some((&ul, &ll)));
             let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
             let clearance = match prep {

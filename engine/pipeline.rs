@@ -424,8 +424,9 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     if s.run.occlusion {
         tick("occlusion");
         let (u, l) = (&phantom.upper.mesh, &phantom.lower.mesh);
-        let du = crate::occlusion::signed_distances(u, l, 3.0);
-        let dl = crate::occlusion::signed_distances(l, u, 3.0);
+        let reach = crate::occlusion::contact_map_range(0.1, 0.02);
+        let du = crate::occlusion::signed_distances(u, l, reach);
+        let dl = crate::occlusion::signed_distances(l, u, reach);
         let ru = crate::occlusion::contact_regions(u, l, &du, 0.1, 0.02, Some((&labels[0], &labels[1])));
         let rl = crate::occlusion::contact_regions(l, u, &dl, 0.1, 0.02, Some((&labels[1], &labels[0])));
         views[0].layers.push(ViewLayer {

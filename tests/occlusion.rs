@@ -29,6 +29,13 @@ fn true_contacts_are_found_at_their_distance_and_no_others() {
         let found = near_min(u, &du, c.point_a).min(near_min(l, &dl, c.point_b));
         assert!((found - c.distance).abs() <= 0.010, "{}–{}: found {found:.4} mm, true {:.4} mm", c.a, c.b, c.distance);
     }
+    // At the contact map's reach the map is the 3 mm map clamped: the same wherever it is nearer than the reach.
+    let reach = cusp::occlusion::contact_map_range(0.1, 0.05);
+    assert_eq!(reach, 1.0);
+    let short = signed_distances(l, u, reach);
+    let clamped: Vec<f64> = dl.iter().map(|d| d.clamp(-reach, reach)).collect();
+    assert_eq!(short, clamped);
+    assert!(dl.iter().filter(|d| d.abs() < reach).count() > dl.len() / 10);
     // Every contact region on the lower jaw is between a pair of teeth the truth lists as close.
     let regions = contact_regions(l, u, &dl, 0.1, 0.02, Some((l.labels().unwrap(), u.labels().unwrap())));
     assert!(regions.len() >= touching.len() / 2);
