@@ -782,17 +782,21 @@ fn run(cli: Cli) -> Result<()> {
             };
             let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
             let reach = cusp::occlusion::contact_map_range(threshold, occlusal_uncertainty);
-            let du = cusp::occlusion::signed_distances(&u, &l, reach);
-            let dl = cusp::occlusion::signed_distances(&l, &u, reach);
+            // Each jaw indexed once: the other's contact map and, for a preparation, its clearance.
+            let (upper_index, lower_index) =
+                (cusp::occlusion::Antagonist::new(&u), cusp::occlusion::Antagonist::new(&l));
+            let du = lower_index.signed_distances(&u, reach);
+            let dl = upper_index.signed_distances(&l, reach);
             let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, occlusal_uncertainty, Some((&ul, &ll)));
             let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
             let clearance = match prep {
                 Some(fdi) => {
-                    let (jaw, labels, other) = if fdi / 10 <= 2 { (&u, &ul, &l) } else { (&l, &ll, &u) };
+                    let (jaw, labels, other) =
+                        if fdi / 10 <= 2 { (&u, &ul, &lower_index) } else { (&l, &ll, &upper_index) };
                     let verts: Vec<u32> =
                         labels.iter().enumerate().filter(|(_, &x)| x == fdi).map(|(i, _)| i as u32).collect();
                     anyhow::ensure!(!verts.is_empty(), "tooth {fdi} was not found on the jaw");
-                    cusp::occlusion::clearance(jaw, &verts, other, &cusp::occlusion::MATERIALS, occlusal_uncertainty)
+                    other.clearance(jaw, &verts, &cusp::occlusion::MATERIALS, occlusal_uncertainty)
                 }
                 None => None,
             };

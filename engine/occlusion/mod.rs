@@ -269,7 +269,8 @@ pub struct Verdict {
 }
 
 /// Occlusal clearance of the vertices `prep` of `jaw` against `antagonist`, judged against `materials`; a
-/// verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain.
+/// verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain. Indexes the
+/// antagonist for this one call; [`Antagonist::clearance`] reuses an index.
 pub fn clearance(
     jaw: &Mesh,
     prep: &[u32],
@@ -277,23 +278,38 @@ pub fn clearance(
     materials: &[Material],
     uncertainty_mm: f64,
 ) -> Option<Clearance> {
-    let index = SurfaceIndex::new(antagonist)?;
-    let (v, d) = prep
-        .iter()
-        .map(|&v| {
-            let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
-            (v, if inside { -d } else { d })
-        })
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let p = jaw.positions()[v as usize];
-    let verdicts = materials
-        .iter()
-        .map(|m| Verdict {
-            material: m.name.to_string(),
-            min_thickness_mm: m.min_thickness_mm,
-            enough_room: d >= m.min_thickness_mm,
-            uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
-        })
-        .collect();
-    Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
+    Antagonist::new(antagonist).clearance(jaw, prep, materials, uncertainty_mm)
+}
+
+impl Antagonist {
+    /// Occlusal clearance (mm, unbounded) of the vertices `prep` of `jaw` against this surface, judged against
+    /// `materials`; a verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain.
+    /// `None` when `prep` is empty or this surface has no triangles.
+    pub fn clearance(
+        &self,
+        jaw: &Mesh,
+        prep: &[u32],
+        materials: &[Material],
+        uncertainty_mm: f64,
+    ) -> Option<Clearance> {
+        let index = self.index.as_ref()?;
+        let (v, d) = prep
+            .iter()
+            .map(|&v| {
+                let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
+                (v, if inside { -d } else { d })
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let p = jaw.positions()[v as usize];
+        let verdicts = materials
+            .iter()
+            .map(|m| Verdict {
+                material: m.name.to_string(),
+                min_thickness_mm: m.min_thickness_mm,
+                enough_room: d >= m.min_thickness_mm,
+                uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
+            })
+            .collect();
+        Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
+    }
 }
