@@ -2,8 +2,9 @@
 //!
 //! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
 //! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.934,
-//! TLA 0.977, TIR 0.980 (001_U gets two teeth wrong next to gingiva taken for third molars).
+//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.936,
+//! TLA 0.983, TIR 1.000 (short of TSA: gingiva behind the last molars taken for teeth, a tilted, partly
+//! erupted 38).
 
 mod common;
 
@@ -87,6 +88,33 @@ fn phantoms_are_segmented() {
 }
 
 #[test]
+fn missing_teeth_leave_the_numbering_right() {
+    // Gaps where teeth are missing, their neighbours tipped into them, and third molars, at full resolution:
+    // every tooth present keeps its number and no tooth is found in a gap. Measured: TSA 0.954–0.993 (the
+    // lowers lose part of the tipped teeth's flanks), TIR 1.000 on all six jaws. (At the coarse resolution
+    // two of the six jaws are numbered wrong: a missing 25 beside third molars, a missing 46.)
+    let cases = [(7, vec![25, 35], true), (8, vec![12, 14, 46], false), (5, vec![15, 24, 36, 45], false)];
+    for (seed, missing, third_molars) in cases {
+        let spec = PhantomSpec { seed, missing: missing.clone(), third_molars, ..PhantomSpec::default() };
+        let p = Phantom::generate(&spec).unwrap();
+        for jaw in [&p.upper, &p.lower] {
+            let seg = segment(&jaw.mesh);
+            let found: Vec<i32> = missing.iter().copied().filter(|f| seg.labels.contains(f)).collect();
+            let pred = Teeth3dsLabels {
+                id_patient: String::new(),
+                jaw: seg.frame.jaw,
+                labels: seg.labels,
+                instances: seg.instances,
+            };
+            let s = score(jaw.mesh.positions(), &truth_of(jaw), &pred);
+            eprintln!("phantom {seed} missing {missing:?} {}: {s:?}", jaw.jaw.as_str());
+            assert!(found.is_empty(), "seed {seed}: missing {found:?} found");
+            assert!(s.tir > 0.99 && s.tla > 0.99 && s.tsa > 0.95, "seed {seed} {}: {s:?}", jaw.jaw.as_str());
+        }
+    }
+}
+
+#[test]
 fn real_scans_are_segmented() {
     let Some(dir) = real_dir() else { return };
     let mut all = Vec::new();
@@ -108,7 +136,7 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.925 && tla > 0.96 && tir > 0.95, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.93 && tla > 0.97 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]

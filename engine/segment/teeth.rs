@@ -70,6 +70,14 @@ const DEEP_FRACTION: f64 = 0.3;
 /// How far below the tooth before it a side's last tooth's highest point may lie before it counts as
 /// gingiva (mm).
 const LAST_TOOTH_DROP_MM: f64 = 4.5;
+/// Longest stretch of arch without a crown of its own, between crowned stretches, that may still hold a tooth
+/// lower than its neighbours (a molar's width, mm).
+const LOW_TOOTH_RUN_MM: f64 = 10.0;
+/// How far such a stretch's own top must stand above its first gum line (the higher side) to count as a crown
+/// (mm). Measured: low real and tipped phantom teeth 1.4–2.6, edentulous ridges in gaps −0.7–0.8.
+const LOW_TOOTH_CROWN_MM: f64 = 1.2;
+/// Fraction of the median tooth's surface below which an instance is a sliver, not a tooth.
+const SLIVER_FRACTION: f64 = 0.1;
 
 /// Segments a jaw mesh (any orientation, mm).
 pub fn segment(mesh: &Mesh) -> Segmentation {
@@ -102,6 +110,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     // starts there.
     let around = smooth_max(&tip, 3);
     let crowned: Vec<bool> = tip.iter().zip(&around).map(|(t, a)| *t >= a - CROWNLESS_DROP_MM).collect();
+    let own_tip = tip.clone();
     let tip = smooth_max(&tip, 2);
     // 3. A first gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the
     //    deepest band at least DEEP_FRACTION as concave as the most concave one (the cervical third of a crown
@@ -129,7 +138,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         })
         .collect();
     // The vertices above that first gum line (where tooth fronts may start).
-    let prior = {
+    let (prior, margin) = {
         let mut margin = vec![[f64::NAN; 2]; nb];
         for (b, m) in margin.iter_mut().enumerate() {
             for (side, slot) in m.iter_mut().enumerate() {
@@ -160,7 +169,31 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         let mut tooth: Vec<bool> =
             (0..n).map(|v| sr[v].1.abs() < 8.0 && local[v].z > margin_at(sr[v].0, sr[v].1)).collect();
         clean_regions(&adjacency, &mut tooth);
-        tooth
+        (tooth, margin)
+    };
+    // A tooth lower than its neighbours (tipped into a gap, infra-occluded, partly erupted) leaves a short
+    // stretch with no crown by the test above between crowned ones; an edentulous ridge does too. The tooth's
+    // own top stands above its gum line, the ridge's does not: such a stretch's tooth fronts start from its own
+    // top instead.
+    let low_tooth = {
+        let mut low = vec![false; nb];
+        let mut b = 0;
+        while b < nb {
+            if crowned[b] {
+                b += 1;
+                continue;
+            }
+            let start = b;
+            while b < nb && !crowned[b] {
+                b += 1;
+            }
+            if start > 0 && b < nb && ((b - start) as f64) * BIN <= LOW_TOOTH_RUN_MM {
+                for (k, slot) in low.iter_mut().enumerate().take(b).skip(start) {
+                    *slot = own_tip[k] - margin[k][0].max(margin[k][1]) >= LOW_TOOTH_CROWN_MM;
+                }
+            }
+        }
+        low
     };
     // 4. The gum line itself: tooth grows from the crown tips, gingiva from the scan's rim, from deep below the
     //    tips and from inside the arch (the palate), each front paying the surface's concavity as it goes; they
@@ -176,7 +209,10 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             .map(|v| {
                 let (s, r) = sr[v];
                 let below = tip[bi(s)] - local[v].z;
-                if prior[v] && below < TIP_SEED_MM && r.abs() < 6.0 && crowned[bi(s)] {
+                let own_below = own_tip[bi(s)] - local[v].z;
+                let tooth =
+                    if crowned[bi(s)] { below < TIP_SEED_MM } else { low_tooth[bi(s)] && own_below < TIP_SEED_MM };
+                if prior[v] && tooth && r.abs() < 6.0 {
                     Some(1)
                 } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
                     Some(0)
@@ -364,6 +400,23 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let walls: Vec<f64> = (0..n).map(|v| if crown[v] { concavity[v] } else { f64::INFINITY }).collect();
     let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, FRONT_FLOOR, &seeds);
     let mut labels: Vec<i32> = grown.iter().map(|l| l.map_or(0, i32::from)).collect();
+    // A sliver is no tooth (a neighbour's flank reaching into a gap, numbered for the gap): an instance with
+    // less than SLIVER_FRACTION of the median tooth's surface is gingiva.
+    {
+        let mut tooth_area: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
+        for (v, &l) in labels.iter().enumerate() {
+            if l != 0 {
+                *tooth_area.entry(l).or_default() += varea[v];
+            }
+        }
+        let mut areas: Vec<f64> = tooth_area.values().copied().collect();
+        areas.sort_by(f64::total_cmp);
+        if let Some(&median) = areas.get(areas.len() / 2) {
+            let slivers: Vec<i32> =
+                tooth_area.iter().filter(|(_, &a)| a < SLIVER_FRACTION * median).map(|(&l, _)| l).collect();
+            labels.iter_mut().filter(|l| slivers.contains(l)).for_each(|l| *l = 0);
+        }
+    }
     // 7. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
     //    sits on is the tooth position the arch placement gave its surface.
     let mut scan_bodies = Vec::new();
@@ -554,12 +607,15 @@ fn place_boundaries(cost: &[f64], widths: &[f64]) -> Placement {
             }
         }
     }
-    // End: the sequence whose last boundary reaches the end of the crowns (within half a tooth), fewest
-    // cost per tooth; teeth beyond the crowns' end are absent.
+    // End: the sequence whose last boundary reaches the end of the crowns (within END_SLACK of its last
+    // tooth's width), fewest cost per tooth; teeth beyond the crowns' end are absent. With half a tooth of slack
+    // a last molar could stop short and leave the next molar's half to be flooded from it (two molars as one,
+    // on phantoms with a premolar missing); 0.3 keeps the whole sequence.
+    const END_SLACK: f64 = 0.3;
     let mut end: Option<(f64, usize, usize)> = None;
     for p in 1..=widths.len() {
         for (k, &b) in best[p].iter().enumerate() {
-            if b.is_finite() && n - 1 - k <= (widths[p - 1] * 0.5) as usize {
+            if b.is_finite() && n - 1 - k <= (widths[p - 1] * END_SLACK) as usize {
                 let score = b / p as f64;
                 if end.is_none_or(|e| score < e.0) {
                     end = Some((score, p, k));
