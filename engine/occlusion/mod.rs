@@ -95,6 +95,37 @@ impl Antagonist {
         }
         d.into_iter().map(|x| x.unwrap_or(max_mm).clamp(-max_mm, max_mm)).collect()
     }
+
+    /// Occlusal clearance (mm, unbounded) of the vertices `prep` of `jaw` against this surface, judged against
+    /// `materials`; a verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain.
+    /// `None` when `prep` is empty or this surface has no triangles.
+    pub fn clearance(
+        &self,
+        jaw: &Mesh,
+        prep: &[u32],
+        materials: &[Material],
+        uncertainty_mm: f64,
+    ) -> Option<Clearance> {
+        let index = self.index.as_ref()?;
+        let (v, d) = prep
+            .iter()
+            .map(|&v| {
+                let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
+                (v, if inside { -d } else { d })
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let p = jaw.positions()[v as usize];
+        let verdicts = materials
+            .iter()
+            .map(|m| Verdict {
+                material: m.name.to_string(),
+                min_thickness_mm: m.min_thickness_mm,
+                enough_room: d >= m.min_thickness_mm,
+                uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
+            })
+            .collect();
+        Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
+    }
 }
 
 /// Reach (mm) of a contact map: distances beyond it are clamped to it. The map is read in 25 µm bands from
@@ -279,37 +310,4 @@ pub fn clearance(
     uncertainty_mm: f64,
 ) -> Option<Clearance> {
     Antagonist::new(antagonist).clearance(jaw, prep, materials, uncertainty_mm)
-}
-
-impl Antagonist {
-    /// Occlusal clearance (mm, unbounded) of the vertices `prep` of `jaw` against this surface, judged against
-    /// `materials`; a verdict whose thickness lies within `uncertainty_mm` of the clearance is marked uncertain.
-    /// `None` when `prep` is empty or this surface has no triangles.
-    pub fn clearance(
-        &self,
-        jaw: &Mesh,
-        prep: &[u32],
-        materials: &[Material],
-        uncertainty_mm: f64,
-    ) -> Option<Clearance> {
-        let index = self.index.as_ref()?;
-        let (v, d) = prep
-            .iter()
-            .map(|&v| {
-                let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
-                (v, if inside { -d } else { d })
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))?;
-        let p = jaw.positions()[v as usize];
-        let verdicts = materials
-            .iter()
-            .map(|m| Verdict {
-                material: m.name.to_string(),
-                min_thickness_mm: m.min_thickness_mm,
-                enough_room: d >= m.min_thickness_mm,
-                uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
-            })
-            .collect();
-        Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
-    }
 }

@@ -557,7 +557,7 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
         return Err(SettleError::NoOcclusalSurface("upper"));
     }
     // Indexed once: rays while closing about the hinge, exact signed distances at rest.
-    let (upper_map, lower_map) = (super::Antagonist::new(upper), super::Antagonist::new(lower));
+    let (upper_map, lower_map) = rayon::join(|| super::Antagonist::new(upper), || super::Antagonist::new(lower));
     let (Some(ui), Some(li)) = (upper_map.index(), lower_map.index()) else {
         return Err(SettleError::NoOcclusalSurface("lower"));
     };
@@ -589,11 +589,11 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
         Isometry3::from_parts(Translation3::from(hinge.coords - rot * hinge.coords), rot)
     };
     let closed = hinge_close(&problem, &about_hinge, coarse).ok_or(SettleError::NeverMeets)?;
-    problem.fields = Some((
-        HeightField::new(upper, right, anterior, closing, FIELD_CELL_MM, true),
-        HeightField::new(&lower.transformed(&closed), right, anterior, closing, FIELD_CELL_MM, false),
-        closed,
-    ));
+    let (upper_field, lower_field) = rayon::join(
+        || HeightField::new(upper, right, anterior, closing, FIELD_CELL_MM, true),
+        || HeightField::new(&lower.transformed(&closed), right, anterior, closing, FIELD_CELL_MM, false),
+    );
+    problem.fields = Some((upper_field, lower_field, closed));
     // 2–3. Seat it, then search the shift and turn for the fullest intercuspation: a grid of seats scored with
     //      τ = 0.3 mm, the best few refined in all five motions.
     let base = closed;
