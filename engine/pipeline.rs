@@ -425,8 +425,10 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         tick("occlusion");
         let (u, l) = (&phantom.upper.mesh, &phantom.lower.mesh);
         let reach = crate::occlusion::contact_map_range(0.1, 0.02);
-        let du = crate::occlusion::signed_distances(u, l, reach);
-        let dl = crate::occlusion::signed_distances(l, u, reach);
+        // Each jaw indexed once: the other's contact map and, for a preparation, its clearance.
+        let (upper_index, lower_index) = (crate::occlusion::Antagonist::new(u), crate::occlusion::Antagonist::new(l));
+        let du = lower_index.signed_distances(u, reach);
+        let dl = upper_index.signed_distances(l, reach);
         let ru = crate::occlusion::contact_regions(u, l, &du, 0.1, 0.02, Some((&labels[0], &labels[1])));
         let rl = crate::occlusion::contact_regions(l, u, &dl, 0.1, 0.02, Some((&labels[1], &labels[0])));
         views[0].layers.push(ViewLayer {
@@ -444,7 +446,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         });
         if let Some(p) = &s.phantom.prep {
             let k = if p.fdi / 10 <= 2 { 0 } else { 1 };
-            let (jaw, other) = if k == 0 { (u, l) } else { (l, u) };
+            let (jaw, other) = if k == 0 { (u, &lower_index) } else { (l, &upper_index) };
             let verts: Vec<u32> =
                 labels[k].iter().enumerate().filter(|(_, &x)| x == p.fdi).map(|(i, _)| i as u32).collect();
             if verts.is_empty() {
@@ -453,7 +455,8 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                     format!("the prepared tooth {} was not found by segmentation", p.fdi),
                 ));
             }
-            let c = crate::occlusion::clearance(jaw, &verts, other, &crate::occlusion::MATERIALS, 0.02)
+            let c = other
+                .clearance(jaw, &verts, &crate::occlusion::MATERIALS, 0.02)
                 .ok_or_else(|| stage_err("occlusion", "no antagonist surface"))?;
             if let Some(truth) = phantom.truth.prep_clearance_mm {
                 let err = (c.min_mm - truth).abs() * 1e3;

@@ -91,9 +91,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     hs.sort_by(f64::total_cmp);
     let high = hs[(hs.len() as f64 * 0.7) as usize];
     let top: Vec<&Vector3<f64>> = local.iter().filter(|l| l.z >= high).collect();
-    let (pts, apex_u) = arch_polyline(&top);
-    let curve = ArchCurve::from_points(pts);
-    let sr: Vec<(f64, f64)> = local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect();
+    let sr = arch_coordinates(&local, &top);
     let bin = |s: f64| (s / BIN).floor() as i64;
     let (bmin, bmax) = sr.iter().fold((i64::MAX, i64::MIN), |(a, b), (s, _)| (a.min(bin(*s)), b.max(bin(*s))));
     let nb = (bmax - bmin + 1).max(1) as usize;
@@ -251,13 +249,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     // surface, which in front can include the palate behind the incisors and put the curve lingual to them,
     // shortening their stretch of arch against the widths expected).
     let crowns: Vec<&Vector3<f64>> = (0..n).filter(|&v| crown[v]).map(|v| &local[v]).collect();
-    let sr: Vec<(f64, f64)> = if crowns.len() >= 100 {
-        let (pts, apex_u) = arch_polyline(&crowns);
-        let curve = ArchCurve::from_points(pts);
-        local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect()
-    } else {
-        sr
-    };
+    let sr = if crowns.len() >= 100 { arch_coordinates(&local, &crowns) } else { sr };
     // 5. Split the crowns where they are narrowest and lowest along the arch (the embrasures), placing one
     //    boundary per tooth by dynamic programming with the expected mesio-distal widths, outward from the
     //    midline on each side: this also numbers the teeth.
@@ -449,6 +441,14 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     }
     let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
     Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
+}
+
+/// Arch coordinates of every point of `local` (arch frame): along the curve through `through` from its most
+/// anterior point and signed off it (mm), as `ArchCurve::project` gives them.
+fn arch_coordinates(local: &[Vector3<f64>], through: &[&Vector3<f64>]) -> Vec<(f64, f64)> {
+    let (pts, apex_u) = arch_polyline(through);
+    let curve = ArchCurve::from_points(pts);
+    local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect()
 }
 
 /// The arch curve through `top` (points in the arch frame: x right, y anterior) from patient left to right,
