@@ -4,7 +4,7 @@ use super::orient::{orient_with, ArchFrame};
 use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
 use crate::phantom::arch::ArchCurve;
-use nalgebra::{Point2, Vector3};
+use nalgebra::{Point2, Point3, Vector3};
 
 /// The result of segmenting one jaw.
 #[derive(Debug, Clone)]
@@ -59,9 +59,28 @@ const RIM_BAND_MM: f64 = 1.0;
 const FRONT_FLOOR: f64 = 0.03;
 /// Each tooth's front starts from the middle of its stretch of arch, this fraction in from both ends.
 const CORE_FRACTION: f64 = 0.3;
-/// How far along the arch from its most anterior point the midline is looked for (mm).
+/// Going outward from the arch's apex, a stretch's crown tip may stand at most this far (mm) above the highest
+/// tip within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last molar, a fold of cheek or
+/// tongue caught in the scan), capped. Measured: crowns rise at most 2.3 mm above that reference on the real
+/// scans in ../shared, 1.9 mm on phantoms; 003_L's flap behind its 37 rises 11.6 mm.
+const TIP_RISE_MM: f64 = 3.0;
+/// How far back along the arch (mm) the reference tip for TIP_RISE_MM is taken: longer than a missing molar's gap.
+const TIP_REFERENCE_MM: f64 = 16.0;
+/// Tooth fronts start no higher than this above the (capped) crown tip (mm): soft tissue above the cap is none.
+const TIP_ABOVE_MM: f64 = 0.5;
+/// Between these depths below the crown tips (mm) the concavity barring the gum-line fronts ramps from
+/// FISSURE_WEIGHT of itself up to all of it: grooves between cusps lie within 1.5 mm of the tips, the gum line
+/// 4 mm or more below them (molars 5–7 mm, incisors 8–10).
+const FISSURE_DEPTH_MM: (f64, f64) = (1.5, 4.0);
+/// The fraction of the concavity the fronts pay near the tips (FISSURE_DEPTH_MM).
+const FISSURE_WEIGHT: f64 = 0.2;
+/// How far along the arch from where the crowns' mirror axis crosses it the midline is looked for (mm).
 const MIDLINE_SEARCH_MM: f64 = 6.0;
-/// Per-tooth cost added for a midline one central incisor's width from the arch's most anterior point (and
+/// Cell size (mm) of the crowns' occupancy grid whose mirror symmetry gives the midline.
+const SYMMETRY_CELL_MM: f64 = 1.0;
+/// A reflected crown cell pays its distance to the nearest crown cell up to this (mm).
+const SYMMETRY_CAP_MM: f64 = 2.0;
+/// Per-tooth cost added for a midline one central incisor's width from where the crowns' mirror axis crosses the arch (and
 /// with the square of the distance): it settles near-ties between embrasures, which lower incisors of equal
 /// widths leave.
 const MIDLINE_DRIFT: f64 = 0.02;
@@ -103,6 +122,34 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
             tip[bi(*s)] = tip[bi(*s)].max(l.z);
         }
     }
+    // Soft tissue rising far above the crowns (a flap behind the last molar, a fold of cheek or tongue caught
+    // in the scan) is no crown: going outward from the apex, the tip may rise at most TIP_RISE_MM above the
+    // highest tip within TIP_REFERENCE_MM before it that was not capped itself.
+    let tip = {
+        let mut capped = tip.clone();
+        let apex = bi(0.0) as i64;
+        for dir in [1i64, -1] {
+            // The tips not capped: (bin, tip).
+            let mut genuine: Vec<(i64, f64)> = Vec::new();
+            let mut b = apex;
+            while (0..nb as i64).contains(&b) {
+                let t = tip[b as usize];
+                let reference = genuine
+                    .iter()
+                    .rev()
+                    .take_while(|(k, _)| ((b - k).abs() as f64) * BIN <= TIP_REFERENCE_MM)
+                    .map(|(_, t)| *t)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                if reference.is_finite() && t > reference + TIP_RISE_MM {
+                    capped[b as usize] = reference + TIP_RISE_MM;
+                } else if t.is_finite() {
+                    genuine.push((b, t));
+                }
+                b += dir;
+            }
+        }
+        capped
+    };
     // A stretch whose highest point lies far below its neighbours' within 6 mm has no crown of its own (the
     // flat top of a model's base or the tuberosity behind the last molar, an edentulous ridge): no tooth front
     // starts there.
@@ -208,8 +255,11 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
                 let (s, r) = sr[v];
                 let below = tip[bi(s)] - local[v].z;
                 let own_below = own_tip[bi(s)] - local[v].z;
-                let tooth =
-                    if crowned[bi(s)] { below < TIP_SEED_MM } else { low_tooth[bi(s)] && own_below < TIP_SEED_MM };
+                let tooth = if crowned[bi(s)] {
+                    (-TIP_ABOVE_MM..TIP_SEED_MM).contains(&below)
+                } else {
+                    low_tooth[bi(s)] && own_below < TIP_SEED_MM
+                };
                 if prior[v] && tooth && r.abs() < 6.0 {
                     Some(1)
                 } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
@@ -219,7 +269,16 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
                 }
             })
             .collect();
-        let grown = super::fronts::grow(&adjacency, mesh.positions(), &concavity, FRONT_FLOOR, &seeds);
+        // Grooves between cusps are no gum line: near the tips the concavity bars the fronts less.
+        let barrier: Vec<f64> = (0..n)
+            .map(|v| {
+                let below = tip[bi(sr[v].0)] - local[v].z;
+                let w = ((below - FISSURE_DEPTH_MM.0) / (FISSURE_DEPTH_MM.1 - FISSURE_DEPTH_MM.0))
+                    .clamp(FISSURE_WEIGHT, 1.0);
+                concavity[v] * w
+            })
+            .collect();
+        let grown = super::fronts::grow(&adjacency, mesh.positions(), &barrier, FRONT_FLOOR, &seeds);
         let mut c: Vec<bool> = grown.iter().map(|l| *l == Some(1)).collect();
         // A scan cut at the crowns (teeth only, as some exports are) has no gingiva: the fronts from its rim
         // then meet the teeth's anywhere on the crowns, on no crease; grown again without the rim's seeds.
@@ -321,8 +380,11 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         let placed = place_boundaries(&side.iter().map(|&k| cost[k]).collect::<Vec<_>>(), &widths);
         (side, placed)
     };
-    let (mid, gap) = if empty(fb(0.0)) {
-        let (mut a, mut b) = (fb(0.0), fb(0.0));
+    // Where the arch's mirror axis crosses it: the arch's most anterior point is only that when the frame's
+    // anterior axis happens to be the arch's axis of symmetry.
+    let centre = symmetric_midline(&local, &crown, &sr);
+    let (mid, gap) = if empty(fb(centre)) {
+        let (mut a, mut b) = (fb(centre), fb(centre));
         while a > 0 && empty(a - 1) {
             a -= 1;
         }
@@ -336,14 +398,14 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         // midline through a central incisor leaves two narrow incisors the width prior rejects.
         let per_tooth = |k: usize| {
             let (r, l) = (place_side(true, k).1, place_side(false, k).1);
-            let drift = s_of(k) / tooth_mean_width(quadrant(true) * 10 + 1);
+            let drift = (s_of(k) - centre) / tooth_mean_width(quadrant(true) * 10 + 1);
             (cost[k] + r.cost + l.cost) / (r.teeth + l.teeth).max(1) as f64 + MIDLINE_DRIFT * drift * drift
         };
         let m = (0..nf)
-            .filter(|&k| s_of(k).abs() <= MIDLINE_SEARCH_MM)
+            .filter(|&k| (s_of(k) - centre).abs() <= MIDLINE_SEARCH_MM)
             .map(|k| (per_tooth(k), k))
             .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map_or_else(|| fb(0.0), |(_, k)| k);
+            .map_or_else(|| fb(centre), |(_, k)| k);
         (m, None)
     };
     let mut bounds: Vec<(f64, f64, i32)> = Vec::new(); // (from s, to s, FDI)
@@ -441,6 +503,61 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     }
     let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
     Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
+}
+
+/// Arch coordinate (mm along the arch curve, as `sr` gives them) where the crowns' mirror axis crosses the
+/// arch: the line in the occlusal plane about which the crowns (`crown`, in the arch frame `local`) are most
+/// nearly symmetric, searched within ±25° of the frame's anterior axis and ±15 mm of its origin. The crowns are
+/// taken as the centres of the 1 mm cells they occupy (independent of vertex order and mesh density), and each
+/// reflected cell pays its squared distance to the nearest cell, capped at 2 mm (a missing tooth or a third
+/// molar on one side costs little). 0 (the arch's most anterior point) when no crown lies on the axis.
+fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) -> f64 {
+    let cell = |x: f64| (x / SYMMETRY_CELL_MM).floor() as i64;
+    let cells: std::collections::BTreeSet<(i64, i64)> =
+        (0..local.len()).filter(|&v| crown[v]).map(|v| (cell(local[v].x), cell(local[v].y))).collect();
+    let pts: Vec<Point3<f64>> = cells
+        .iter()
+        .map(|&(i, j)| Point3::new((i as f64 + 0.5) * SYMMETRY_CELL_MM, (j as f64 + 0.5) * SYMMETRY_CELL_MM, 0.0))
+        .collect();
+    if pts.len() < 10 {
+        return 0.0;
+    }
+    let index = crate::mesh::PointIndex::new(&pts);
+    let score = |phi: f64, off: f64| {
+        let (c, s) = (phi.cos(), phi.sin());
+        pts.iter()
+            .map(|p| {
+                let d = 2.0 * (c * p.x + s * p.y - off);
+                let q = Point3::new(p.x - d * c, p.y - d * s, 0.0);
+                index.nearest(&q).map_or(0.0, |(_, e)| e.min(SYMMETRY_CAP_MM).powi(2))
+            })
+            .sum::<f64>()
+    };
+    let search = |phis: Vec<f64>, offs: Vec<f64>| {
+        let mut best = (f64::INFINITY, 0.0, 0.0);
+        for &phi in &phis {
+            for &off in &offs {
+                let e = score(phi, off);
+                if e < best.0 {
+                    best = (e, phi, off);
+                }
+            }
+        }
+        (best.1, best.2)
+    };
+    let deg = std::f64::consts::PI / 180.0;
+    let (phi, off) = search((-10..=10).map(|k| k as f64 * 2.5 * deg).collect(), (-15..=15).map(f64::from).collect());
+    let (phi, off) = search(
+        (-5..=5).map(|k| phi + k as f64 * 0.5 * deg).collect(),
+        (-4..=4).map(|k| off + k as f64 * 0.25).collect(),
+    );
+    let (c, s) = (phi.cos(), phi.sin());
+    let mut on: Vec<f64> = (0..local.len())
+        .filter(|&v| crown[v] && (c * local[v].x + s * local[v].y - off).abs() < 1.0 && sr[v].0.abs() < 20.0)
+        .map(|v| sr[v].0)
+        .collect();
+    on.sort_by(f64::total_cmp);
+    on.get(on.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Arch coordinates of every point of `local` (arch frame): along the curve through `through` from its most
@@ -633,4 +750,36 @@ fn place_boundaries(cost: &[f64], widths: &[f64]) -> Placement {
     }
     cuts.reverse();
     Placement { cuts, cost: total, teeth }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The crowns' mirror axis, not the most anterior point of a U turned 15° in its frame, marks the midline.
+    #[test]
+    fn midline_follows_the_mirror_axis_of_a_turned_arch() {
+        let turn = 15f64.to_radians();
+        let (c, s) = (turn.cos(), turn.sin());
+        let mut pts = Vec::new();
+        let mut on_axis = Vec::new();
+        for i in -100..=100 {
+            for j in -12..=12 {
+                // A U band 8 mm wide about v = 20 − 0.025 u² (an arch 50 mm across), turned by `turn`.
+                let u0 = i as f64 * 0.25;
+                let normal = nalgebra::Vector2::new(0.05 * u0, 1.0).normalize();
+                let p = nalgebra::Vector2::new(u0, 20.0 - 0.025 * u0 * u0) + normal * (j as f64 * 0.33);
+                pts.push(Vector3::new(c * p.x - s * p.y, s * p.x + c * p.y, 0.0));
+                on_axis.push(i == 0);
+            }
+        }
+        let refs: Vec<&Vector3<f64>> = pts.iter().collect();
+        let sr = arch_coordinates(&pts, &refs);
+        let mut axis_s: Vec<f64> = sr.iter().zip(&on_axis).filter(|(_, a)| **a).map(|(p, _)| p.0).collect();
+        axis_s.sort_by(f64::total_cmp);
+        let want = axis_s[axis_s.len() / 2];
+        assert!(want.abs() > 3.0, "the turned arch's most anterior point is {want} mm off its axis");
+        let got = symmetric_midline(&pts, &vec![true; pts.len()], &sr);
+        assert!((got - want).abs() < 1.0, "midline at {got} mm along the arch, axis at {want}");
+    }
 }
