@@ -533,17 +533,13 @@ fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) 
             })
             .sum::<f64>()
     };
+    // Every candidate axis scored in parallel; the first lowest wins, as in a serial scan.
     let search = |phis: Vec<f64>, offs: Vec<f64>| {
-        let mut best = (f64::INFINITY, 0.0, 0.0);
-        for &phi in &phis {
-            for &off in &offs {
-                let e = score(phi, off);
-                if e < best.0 {
-                    best = (e, phi, off);
-                }
-            }
-        }
-        (best.1, best.2)
+        use rayon::prelude::*;
+        let axes: Vec<(f64, f64)> = phis.iter().flat_map(|&phi| offs.iter().map(move |&off| (phi, off))).collect();
+        let scores: Vec<f64> = axes.par_iter().map(|&(phi, off)| score(phi, off)).collect();
+        let best = (0..axes.len()).fold(0, |b, k| if scores[k] < scores[b] { k } else { b });
+        axes[best]
     };
     let deg = std::f64::consts::PI / 180.0;
     let (phi, off) = search((-10..=10).map(|k| k as f64 * 2.5 * deg).collect(), (-15..=15).map(f64::from).collect());
