@@ -90,8 +90,9 @@ const DEEP_FRACTION: f64 = 0.3;
 /// gingiva (mm).
 const LAST_TOOTH_DROP_MM: f64 = 4.5;
 /// Longest stretch of arch without a crown of its own, between crowned stretches, that may still hold a tooth
-/// lower than its neighbours (a molar's width, mm).
-const LOW_TOOTH_RUN_MM: f64 = 10.0;
+/// lower than its neighbours (mm): a missing molar's gap and the neighbour tipped into it (at 10 mm a coarse
+/// phantom missing 46 lost its tipped 45; 16–30 mm measure the same everywhere else).
+const LOW_TOOTH_RUN_MM: f64 = 20.0;
 /// How far such a stretch's own top must stand above its first gum line (the higher side) to count as a crown
 /// (mm). Measured: low real and tipped phantom teeth 1.4–2.6, edentulous ridges in gaps −0.7–0.8.
 const LOW_TOOTH_CROWN_MM: f64 = 1.2;
