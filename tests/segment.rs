@@ -89,11 +89,11 @@ fn phantoms_are_segmented() {
 
 #[test]
 fn missing_teeth_leave_the_numbering_right() {
-    // Gaps where teeth are missing, their neighbours tipped into them, and third molars, at full resolution:
-    // every tooth present keeps its number and no tooth is found in a gap. Measured: TSA 0.954–0.993 (the
-    // lowers lose part of the tipped teeth's flanks), TIR 1.000 on all six jaws. (At the coarse resolution
-    // a missing 25 beside third molars still shifts three numbers; a coarse lower missing 46 is the fourth case:
-    // its tipped 45 was lost before a missing molar's gap counted as room for a tooth lower than its neighbours.)
+    // Gaps where teeth are missing, their neighbours tipped into them, and third molars, at full resolution
+    // and (the last case) coarse: every tooth present keeps its number and no tooth is found in a gap.
+    // Measured: TSA 0.954–0.993 (the lowers lose part of the tipped teeth's flanks), TIR 1.000 on all eight
+    // jaws; the coarse lower missing 46 lost its tipped 45 (TLA 0) while a stretch without a crown of its own
+    // could be at most 10 mm. (Coarse, a missing 25 beside third molars still shifts three numbers.)
     let cases = [
         (7, vec![25, 35], true, false),
         (8, vec![12, 14, 46], false, false),
