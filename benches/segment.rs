@@ -1,14 +1,28 @@
-//! Segmentation of a full-resolution phantom jaw (~150–160k triangles).
+//! Segmentation of full-resolution phantom jaws (~150–160k triangles) and of a finer upper with third molars
+//! (over 200k triangles, issue 5's size).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use cusp::phantom::{Phantom, PhantomSpec};
 
 fn segment(c: &mut Criterion) {
-    let spec = if cfg!(debug_assertions) { PhantomSpec::coarse(1) } else { PhantomSpec::default() };
+    let (spec, fine) = if cfg!(debug_assertions) {
+        (PhantomSpec::coarse(1), PhantomSpec { third_molars: true, ..PhantomSpec::coarse(2) })
+    } else {
+        let fine = PhantomSpec {
+            seed: 2,
+            third_molars: true,
+            crown_around: 112,
+            crown_side: 34,
+            gingiva_spacing_mm: 0.4,
+            ..PhantomSpec::default()
+        };
+        (PhantomSpec::default(), fine)
+    };
     let p = Phantom::generate(&spec).expect("valid");
+    let f = Phantom::generate(&fine).expect("valid");
     let mut g = c.benchmark_group("segment");
     g.sample_size(10);
-    for jaw in [&p.upper, &p.lower] {
+    for jaw in [&p.upper, &p.lower, &f.upper] {
         g.bench_function(format!("{}_{}tri", jaw.jaw.as_str(), jaw.mesh.face_count()), |b| {
             b.iter(|| cusp::segment::segment(&jaw.mesh))
         });
