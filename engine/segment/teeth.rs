@@ -68,6 +68,10 @@ const TIP_RISE_MM: f64 = 3.0;
 const TIP_REFERENCE_MM: f64 = 16.0;
 /// Tooth fronts start no higher than this above the (capped) crown tip (mm): soft tissue above the cap is none.
 const TIP_ABOVE_MM: f64 = 0.5;
+/// Tooth fronts start at least this far (mm, along the surface) from the scan's rim: the retromolar pads and
+/// tuberosities at a scan's cut end stand as high as the molars. Measured (real TSA): 2 mm 0.944, 2.5–3 mm
+/// 0.945 (both of 001_L's pads gone), 3.5–4 mm lose 003_L's partly erupted 38 at the cut end (0.943–0.944).
+const RIM_CLEAR_MM: f64 = 2.5;
 /// Between these depths below the crown tips (mm) the concavity barring the gum-line fronts ramps from
 /// FISSURE_WEIGHT of itself up to all of it: grooves between cusps lie within 1.5 mm of the tips, the gum line
 /// 4 mm or more below them (molars 5–7 mm, incisors 8–10).
@@ -251,6 +255,13 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
                 rim[v as usize] = true;
             }
         }
+        // Distance from the scan's rim along the surface (mm; infinite on a closed mesh). The soft tissue at a
+        // scan's cut end (retromolar pad, tuberosity) can stand as high as the molars: no tooth front starts
+        // within RIM_CLEAR_MM of the rim.
+        let from_rim = {
+            let rim_seeds: Vec<Option<u16>> = rim.iter().map(|r| r.then_some(0)).collect();
+            super::fronts::grow_with_cost(&adjacency, mesh.positions(), &vec![0.0; n], 1.0, &rim_seeds).1
+        };
         let seeds: Vec<Option<u16>> = (0..n)
             .map(|v| {
                 let (s, r) = sr[v];
@@ -261,7 +272,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
                 } else {
                     low_tooth[bi(s)] && own_below < TIP_SEED_MM
                 };
-                if prior[v] && tooth && r.abs() < 6.0 {
+                if prior[v] && tooth && r.abs() < 6.0 && from_rim[v] >= RIM_CLEAR_MM {
                     Some(1)
                 } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
                     Some(0)
@@ -288,9 +299,6 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         // Or the gingiva found is a band along the rim of a scan cut through the crowns' cervical third (only
         // measured when the crease has not decided already, and only a scan with a rim has one).
         let band = || {
-            let rim_seeds: Vec<Option<u16>> = rim.iter().map(|r| r.then_some(0)).collect();
-            let (_, from_rim) =
-                super::fronts::grow_with_cost(&adjacency, mesh.positions(), &vec![0.0; n], 1.0, &rim_seeds);
             let mut gum: Vec<f64> = (0..n).filter(|&v| !c[v] && from_rim[v].is_finite()).map(|v| from_rim[v]).collect();
             gum.sort_by(f64::total_cmp);
             gum.get(gum.len() / 2).is_some_and(|&d| d < RIM_BAND_MM)
