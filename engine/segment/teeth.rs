@@ -60,7 +60,7 @@ const FRONT_FLOOR: f64 = 0.03;
 /// Each tooth's front starts from the middle of its stretch of arch, this fraction in from both ends.
 const CORE_FRACTION: f64 = 0.3;
 /// Going outward from the arch's apex, a stretch's crown tip may stand at most this far (mm) above the highest
-/// tip within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last molar, a fold of cheek or
+/// tip (not itself capped) within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last molar, a fold of cheek or
 /// tongue caught in the scan), capped. Measured: crowns rise at most 2.3 mm above that reference on the real
 /// scans in ../shared, 1.9 mm on phantoms; 003_L's flap behind its 37 rises 11.6 mm.
 const TIP_RISE_MM: f64 = 3.0;
@@ -84,9 +84,9 @@ const MIDLINE_SEARCH_MM: f64 = 6.0;
 const SYMMETRY_CELL_MM: f64 = 1.0;
 /// A reflected crown cell pays its distance to the nearest crown cell up to this (mm).
 const SYMMETRY_CAP_MM: f64 = 2.0;
-/// Per-tooth cost added for a midline one central incisor's width from where the crowns' mirror axis crosses the arch (and
-/// with the square of the distance): it settles near-ties between embrasures, which lower incisors of equal
-/// widths leave.
+/// Per-tooth cost added for a midline one central incisor's width from where the crowns' mirror axis crosses
+/// the arch (and with the square of the distance): it settles near-ties between embrasures, which lower
+/// incisors of equal widths leave.
 const MIDLINE_DRIFT: f64 = 0.02;
 /// The gum margin is the deepest concave band at least this fraction as concave as the most concave one.
 const DEEP_FRACTION: f64 = 0.3;
@@ -370,10 +370,10 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         })
         .collect();
     let s_of = |k: usize| smin + (k as f64 + 0.5) * fine;
-    // The midline: the cheapest boundary within 4 mm of the arch apex. When no crown reaches the apex (the
-    // arch curve runs in front of the incisors, as a quartic can on a narrow anterior arch), the incisors
-    // project to either side of an empty stretch: the midline is its middle and each side starts where the
-    // crowns do.
+    // The midline: the boundary within MIDLINE_SEARCH_MM of where the crowns' mirror axis crosses the arch that
+    // places the teeth on both sides most cheaply. When no crown reaches that point (the arch curve runs in
+    // front of the incisors), the incisors project to either side of an empty stretch: the midline is its
+    // middle and each side starts where the crowns do.
     let empty = |k: usize| area[k] <= 1e-9;
     let quadrant = |right: bool| match (frame.jaw, right) {
         (Jaw::Upper, true) => 1,
@@ -519,7 +519,8 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
 /// nearly symmetric, searched within ±25° of the frame's anterior axis and ±15 mm of its origin. The crowns are
 /// taken as the centres of the 1 mm cells they occupy (independent of vertex order and mesh density), and each
 /// reflected cell pays its squared distance to the nearest cell, capped at 2 mm (a missing tooth or a third
-/// molar on one side costs little). 0 (the arch's most anterior point) when no crown lies on the axis.
+/// molar on one side costs little). 0 (the arch's most anterior point) when no crown within 20 mm of that point
+/// lies on the axis.
 fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) -> f64 {
     let cell = |x: f64| (x / SYMMETRY_CELL_MM).floor() as i64;
     let cells: std::collections::BTreeSet<(i64, i64)> =
