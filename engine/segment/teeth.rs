@@ -60,9 +60,9 @@ const FRONT_FLOOR: f64 = 0.03;
 /// Each tooth's front starts from the middle of its stretch of arch, this fraction in from both ends.
 const CORE_FRACTION: f64 = 0.3;
 /// Going outward from the arch's apex, a stretch's crown tip may stand at most this far (mm) above the highest
-/// tip (not itself capped) within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last molar, a fold of cheek or
-/// tongue caught in the scan), capped. Measured: crowns rise at most 2.3 mm above that reference on the real
-/// scans in ../shared, 1.9 mm on phantoms; 003_L's flap behind its 37 rises 11.6 mm.
+/// tip (not itself capped) within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last
+/// molar, a fold of cheek or tongue caught in the scan), capped. Measured: crowns rise at most 2.3 mm above
+/// that reference on the real scans in ../shared, 1.9 mm on phantoms; 003_L's flap behind its 37 rises 11.6 mm.
 const TIP_RISE_MM: f64 = 3.0;
 /// How far back along the arch (mm) the reference tip for TIP_RISE_MM is taken: longer than a missing molar's gap.
 const TIP_REFERENCE_MM: f64 = 16.0;
