@@ -2,7 +2,7 @@
 //!
 //! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
 //! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.945,
+//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.949,
 //! TLA 0.986, TIR 1.000 (short of TSA: an upper's tuberosities taken for or merged with third molars, the
 //! flanks of lingually tilted lower molars).
 
@@ -91,7 +91,7 @@ fn phantoms_are_segmented() {
 fn missing_teeth_leave_the_numbering_right() {
     // Gaps where teeth are missing, their neighbours tipped into them, and third molars, at full resolution
     // and (the last case) coarse: every tooth present keeps its number and no tooth is found in a gap.
-    // Measured: TSA 0.954–0.993 (the lowers lose part of the tipped teeth's flanks), TIR 1.000 on all eight
+    // Measured: TSA 0.980–0.993, TIR 1.000 on all eight
     // jaws; the coarse lower missing 46 lost its tipped 45 (TLA 0) while a stretch without a crown of its own
     // could be at most 10 mm. (Coarse, a missing 25 beside third molars still shifts three numbers.)
     let cases = [
@@ -143,7 +143,7 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.94 && tla > 0.97 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.945 && tla > 0.97 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]
