@@ -478,9 +478,8 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         let mut areas: Vec<f64> = tooth_area.values().copied().collect();
         areas.sort_by(f64::total_cmp);
         if let Some(&median) = areas.get(areas.len() / 2) {
-            let slivers: Vec<i32> =
-                tooth_area.iter().filter(|(_, &a)| a < SLIVER_FRACTION * median).map(|(&l, _)| l).collect();
-            labels.iter_mut().filter(|l| slivers.contains(l)).for_each(|l| *l = 0);
+            let sliver = |l: &i32| tooth_area.get(l).is_some_and(|&a| a < SLIVER_FRACTION * median);
+            labels.iter_mut().filter(|l| sliver(l)).for_each(|l| *l = 0);
         }
     }
     // 7. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
