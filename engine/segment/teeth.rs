@@ -105,6 +105,16 @@ const LOW_TOOTH_RUN_MM: f64 = 20.0;
 const LOW_TOOTH_CROWN_MM: f64 = 1.2;
 /// Fraction of the median tooth's surface below which an instance is a sliver, not a tooth.
 const SLIVER_FRACTION: f64 = 0.1;
+/// Concavity that marks a fissure, groove or margin (1/mm): what a molar crown's surface is never far from.
+/// Measured (iosseg3d, 0.2–0.4 give the same but for the coarse phantoms): 0.4 carves coarse phantom molars.
+const TEXTURE_CONCAVITY: f64 = 0.3;
+/// Surface farther than this from such concavity is smooth (mm).
+const SMOOTH_NEAR_MM: f64 = 1.0;
+/// A smooth patch on a molar's border with the gingiva reaching this far from any concavity is soft tissue
+/// (mm). Measured: real molars' own surface lies within 2.0–3.9 mm of it (95 % within 1.0–2.8 mm); the
+/// tuberosity domes their fronts took reach 4.3–7.8 mm; 3.5–5 mm measure the same on the real scans, 3 mm
+/// carves the coarse decimated Upper001C's molars, and the phantoms' stylised molars hold at every value.
+const SMOOTH_FAR_MM: f64 = 4.0;
 
 /// Segments a jaw mesh (any orientation, mm).
 pub fn segment(mesh: &Mesh) -> Segmentation {
@@ -466,6 +476,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let walls: Vec<f64> = (0..n).map(|v| if crown[v] { concavity[v] } else { f64::INFINITY }).collect();
     let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, FRONT_FLOOR, &seeds);
     let mut labels: Vec<i32> = grown.iter().map(|l| l.map_or(0, i32::from)).collect();
+    smooth_patches_to_gingiva(&adjacency, mesh.positions(), &concavity, &mut labels);
     // A sliver is no tooth (a neighbour's flank reaching into a gap, numbered for the gap): an instance with
     // less than SLIVER_FRACTION of the median tooth's surface is gingiva.
     {
@@ -514,6 +525,51 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     }
     let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
     Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
+}
+
+/// Molars' smooth patches given back to the gingiva (`labels`, FDI per vertex, 0 gingiva). A molar's crown
+/// is textured all over, every point within a few millimetres of a fissure, a groove between cusps or its
+/// concave margin; the tuberosity behind the last upper molar is a smooth dome at the occlusal level that the
+/// molar's front can run onto when no crease bars it. Per molar: the part of it more than SMOOTH_NEAR_MM from
+/// any surface with concavity above TEXTURE_CONCAVITY (along the surface), connected to its border with the
+/// gingiva, is gingiva when it reaches SMOOTH_FAR_MM from such surface. A smooth patch enclosed by the crown's
+/// own creases stays (the phantoms' stylised cusps).
+fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], concavity: &[f64], labels: &mut [i32]) {
+    let n = labels.len();
+    let textured: Vec<Option<u16>> = concavity.iter().map(|&c| (c > TEXTURE_CONCAVITY).then_some(0)).collect();
+    let from_texture = super::fronts::grow_with_cost(adj, positions, &vec![0.0; n], 1.0, &textured).1;
+    let smooth = |v: usize| from_texture[v] > SMOOTH_NEAR_MM;
+    let molar = |l: i32| l != 0 && l % 10 >= 6;
+    // Smooth molar vertices on the gingiva's border, then each connected smooth patch they start.
+    let mut patch = vec![usize::MAX; n];
+    let mut patches: Vec<(i32, Vec<usize>)> = Vec::new();
+    for v in 0..n {
+        let on_border = || adj.row(v).iter().any(|&u| labels[u as usize] == 0);
+        if patch[v] != usize::MAX || !molar(labels[v]) || !smooth(v) || !on_border() {
+            continue;
+        }
+        let id = patches.len();
+        let mut members = vec![v];
+        patch[v] = id;
+        let mut k = 0;
+        while k < members.len() {
+            let w = members[k];
+            k += 1;
+            for &u in adj.row(w) {
+                let u = u as usize;
+                if patch[u] == usize::MAX && labels[u] == labels[v] && smooth(u) {
+                    patch[u] = id;
+                    members.push(u);
+                }
+            }
+        }
+        patches.push((labels[v], members));
+    }
+    for (_, members) in patches {
+        if members.iter().any(|&v| from_texture[v] > SMOOTH_FAR_MM) {
+            members.iter().for_each(|&v| labels[v] = 0);
+        }
+    }
 }
 
 /// Arch coordinate (mm along the arch curve, as `sr` gives them) where the crowns' mirror axis crosses the
@@ -789,5 +845,61 @@ mod tests {
         assert!(want.abs() > 3.0, "the turned arch's most anterior point is {want} mm off its axis");
         let got = symmetric_midline(&pts, &vec![true; pts.len()], &sr);
         assert!((got - want).abs() < 1.0, "midline at {got} mm along the arch, axis at {want}");
+    }
+
+    /// A molar's smooth patch that runs out onto the gingiva is gingiva; one its creases enclose, or a front
+    /// tooth's smooth face, is not.
+    #[test]
+    fn smooth_patches_leave_the_molars() {
+        // A flat sheet in 0.5 mm steps, x −5…50 mm, y 0…14 mm.
+        let (nx, ny) = (111u32, 29u32);
+        let at = |i: u32, j: u32| (-5.0 + 0.5 * i as f64, 0.5 * j as f64);
+        let positions: Vec<Point3<f64>> = (0..ny)
+            .flat_map(|j| (0..nx).map(move |i| (i, j)))
+            .map(|(i, j)| Point3::new(at(i, j).0, at(i, j).1, 0.0))
+            .collect();
+        let mut triangles = Vec::new();
+        for j in 0..ny - 1 {
+            for i in 0..nx - 1 {
+                let v = j * nx + i;
+                triangles.push([v, v + 1, v + nx + 1]);
+                triangles.push([v, v + nx + 1, v + nx]);
+            }
+        }
+        let mesh = Mesh::new(positions, triangles).expect("valid sheet");
+        let adj = Topology::new(&mesh).vertex_neighbors();
+        let p = mesh.positions();
+        let near = |a: f64, b: f64| (a - b).abs() < 0.01;
+        // 16 (x 0–20, y 1–13): creases at x = 0, 2, 4 mm, smooth beyond, open to the gingiva along y = 1 and 13.
+        // 26 (x 25–40): smooth inside a crease all round. 13 (x 43–50): smooth, open to the gingiva.
+        let labels: Vec<i32> = p
+            .iter()
+            .map(|q| match (q.x, q.y) {
+                (_, y) if !(1.0..=13.0).contains(&y) => 0,
+                (x, _) if (0.0..=20.0).contains(&x) => 16,
+                (x, _) if (25.0..=40.0).contains(&x) => 26,
+                (x, _) if x >= 43.0 => 13,
+                _ => 0,
+            })
+            .collect();
+        let concavity: Vec<f64> = p
+            .iter()
+            .map(|q| {
+                let fissure = (near(q.x, 0.0) || near(q.x, 2.0) || near(q.x, 4.0)) && q.x <= 20.0;
+                let ring = (near(q.x, 25.0) || near(q.x, 40.0) || near(q.y, 1.0) || near(q.y, 13.0))
+                    && (25.0..=40.0).contains(&q.x);
+                if fissure || ring {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut out = labels.clone();
+        smooth_patches_to_gingiva(&adj, p, &concavity, &mut out);
+        for ((q, before), after) in p.iter().zip(&labels).zip(&out) {
+            let want = if *before == 16 && q.x > 5.01 { 0 } else { *before };
+            assert_eq!(*after, want, "at ({}, {}), labelled {before}", q.x, q.y);
+        }
     }
 }
