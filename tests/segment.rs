@@ -2,8 +2,8 @@
 //!
 //! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
 //! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.955,
-//! TLA 0.989, TIR 1.000 (what is left: the flanks of lingually tilted lower molars, one ring of vertices on
+//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.957,
+//! TLA 0.990, TIR 1.000 (what is left: the flanks of lingually tilted lower molars, one ring of vertices on
 //! the gum line, remnants of two upper tuberosities).
 
 mod common;
@@ -143,7 +143,7 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.95 && tla > 0.98 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.955 && tla > 0.985 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]
