@@ -153,10 +153,10 @@ enum Command {
         #[arg(long)]
         lower_labels: Option<PathBuf>,
         /// Contact threshold (mm).
-        #[arg(long, default_value_t = 0.1)]
+        #[arg(long, default_value_t = cusp::occlusion::CONTACT_THRESHOLD_MM)]
         threshold: f64,
         /// Measurement uncertainty (mm): contacts this close to the threshold are marked uncertain.
-        #[arg(long, default_value_t = 0.02)]
+        #[arg(long, default_value_t = cusp::occlusion::SURFACE_UNCERTAINTY_MM)]
         uncertainty: f64,
         /// A prepared tooth (FDI) whose occlusal clearance to report.
         #[arg(long)]

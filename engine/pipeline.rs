@@ -424,13 +424,17 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     if s.run.occlusion {
         tick("occlusion");
         let (u, l) = (&phantom.upper.mesh, &phantom.lower.mesh);
-        let reach = crate::occlusion::contact_map_range(0.1, 0.02);
-        // Each jaw indexed once: the other's contact map and, for a preparation, its clearance.
-        let (upper_index, lower_index) = (crate::occlusion::Antagonist::new(u), crate::occlusion::Antagonist::new(l));
+        let (threshold, uncertainty) =
+            (crate::occlusion::CONTACT_THRESHOLD_MM, crate::occlusion::SURFACE_UNCERTAINTY_MM);
+        let reach = crate::occlusion::contact_map_range(threshold, uncertainty);
+        // Each jaw indexed once (both at the same time): the other's contact map and, for a preparation, its
+        // clearance.
+        let (upper_index, lower_index) =
+            rayon::join(|| crate::occlusion::Antagonist::new(u), || crate::occlusion::Antagonist::new(l));
         let du = lower_index.signed_distances(u, reach);
         let dl = upper_index.signed_distances(l, reach);
-        let ru = crate::occlusion::contact_regions(u, l, &du, 0.1, 0.02, Some((&labels[0], &labels[1])));
-        let rl = crate::occlusion::contact_regions(l, u, &dl, 0.1, 0.02, Some((&labels[1], &labels[0])));
+        let ru = crate::occlusion::contact_regions(u, l, &du, threshold, uncertainty, Some((&labels[0], &labels[1])));
+        let rl = crate::occlusion::contact_regions(l, u, &dl, threshold, uncertainty, Some((&labels[1], &labels[0])));
         views[0].layers.push(ViewLayer {
             name: "contacts".into(),
             colors: du.iter().map(|&d| crate::occlusion::band_color(d)).collect(),
@@ -440,9 +444,9 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             colors: dl.iter().map(|&d| crate::occlusion::band_color(d)).collect(),
         });
         let mut occ = serde_json::json!({
-            "threshold_mm": 0.1, "uncertainty_mm": 0.02, "upper_contacts": ru, "lower_contacts": rl,
-            "upper_proximal": crate::occlusion::proximal_contacts(u, &labels[0], 0.02),
-            "lower_proximal": crate::occlusion::proximal_contacts(l, &labels[1], 0.02),
+            "threshold_mm": threshold, "uncertainty_mm": uncertainty, "upper_contacts": ru, "lower_contacts": rl,
+            "upper_proximal": crate::occlusion::proximal_contacts(u, &labels[0], uncertainty),
+            "lower_proximal": crate::occlusion::proximal_contacts(l, &labels[1], uncertainty),
         });
         if let Some(p) = &s.phantom.prep {
             let k = if p.fdi / 10 <= 2 { 0 } else { 1 };
@@ -456,7 +460,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
                 ));
             }
             let c = other
-                .clearance(jaw, &verts, &crate::occlusion::MATERIALS, 0.02)
+                .clearance(jaw, &verts, &crate::occlusion::MATERIALS, uncertainty)
                 .ok_or_else(|| stage_err("occlusion", "no antagonist surface"))?;
             if let Some(truth) = phantom.truth.prep_clearance_mm {
                 let err = (c.min_mm - truth).abs() * 1e3;

@@ -261,6 +261,12 @@ pub struct Material {
     pub min_thickness_mm: f64,
 }
 
+/// Default contact threshold (mm): surfaces closer than this are in contact.
+pub const CONTACT_THRESHOLD_MM: f64 = 0.1;
+/// Default measurement uncertainty of a fused scan's surface (mm): contacts and clearances within this of their
+/// limit are marked uncertain.
+pub const SURFACE_UNCERTAINTY_MM: f64 = 0.02;
+
 /// Default minimum occlusal thicknesses. Sources: manufacturer preparation guidelines summarised in
 /// Rosenstiel, Land & Fujimoto, "Contemporary Fixed Prosthodontics", 5th ed. (2016), ch. 10–11 (metal-ceramic
 /// 1.5–2 mm), Ivoclar "IPS e.max lithium disilicate: the preparation guide" (≥ 1.5 mm occlusal), and
