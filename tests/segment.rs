@@ -2,7 +2,7 @@
 //!
 //! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
 //! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.993, TLA 0.998, TIR 1.000; the seven labelled real scans TSA 0.957,
+//! phantoms (coarse, seeds 1–2) TSA 0.994, TLA 0.999, TIR 1.000; the seven labelled real scans TSA 0.960,
 //! TLA 0.990, TIR 1.000 (what is left: the flanks of lingually tilted lower molars, one ring of vertices on
 //! the gum line, remnants of two upper tuberosities).
 
@@ -90,15 +90,17 @@ fn phantoms_are_segmented() {
 #[test]
 fn missing_teeth_leave_the_numbering_right() {
     // Gaps where teeth are missing, their neighbours tipped into them, and third molars, at full resolution
-    // and (the last case) coarse: every tooth present keeps its number and no tooth is found in a gap.
-    // Measured: TSA 0.980–0.993, TIR 1.000 on all eight
-    // jaws; the coarse lower missing 46 lost its tipped 45 (TLA 0) while a stretch without a crown of its own
-    // could be at most 10 mm. (Coarse, a missing 25 beside third molars still shifts three numbers.)
+    // and (the last two cases) coarse: every tooth present keeps its number and no tooth is found in a gap.
+    // Measured: TSA 0.976–0.994, TIR 1.000 on all ten jaws; the coarse lower missing 46 lost its tipped 45
+    // (TLA 0) while a stretch without a crown of its own could be at most 10 mm, and the coarse upper missing
+    // 25 beside third molars numbered 26–28 as 25–27 (TIR 0.8) while the gum-line race paid 0.03 per mm of
+    // flat surface.
     let cases = [
         (7, vec![25, 35], true, false),
         (8, vec![12, 14, 46], false, false),
         (5, vec![15, 24, 36, 45], false, false),
         (8, vec![12, 14, 46], false, true),
+        (7, vec![25, 35], true, true),
     ];
     for (seed, missing, third_molars, coarse) in cases {
         let base = if coarse { PhantomSpec::coarse(seed) } else { PhantomSpec { seed, ..PhantomSpec::default() } };
@@ -143,7 +145,7 @@ fn real_scans_are_segmented() {
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
     eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.955 && tla > 0.985 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
+    assert!(tsa > 0.957 && tla > 0.985 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
 }
 
 #[test]
