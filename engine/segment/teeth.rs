@@ -119,9 +119,11 @@ const TEXTURE_CONCAVITY: f64 = 0.3;
 /// Surface farther than this from such concavity is smooth (mm).
 const SMOOTH_NEAR_MM: f64 = 1.0;
 /// A smooth patch on a molar's border with the gingiva reaching this far from any concavity is soft tissue
-/// (mm). Measured: real molars' own surface lies within 2.0–3.9 mm of it (95 % within 1.0–2.8 mm); the
-/// tuberosity domes their fronts took reach 4.3–7.8 mm; 3.5–5 mm measure the same on the real scans, 3 mm
-/// carves the coarse decimated Upper001C's molars, and the phantoms' stylised molars hold at every value.
+/// (mm). Measured on the labelled real scans: their molars' own surface lies within 0.8–3.9 mm of it (95 %
+/// within 0.4–2.7 mm), and no smooth patch of a true molar open to its true gingiva reaches 2.1 mm; the
+/// tuberosity domes the molars' fronts took reach 4.3–7.8 mm. Real mean TSA: 3.5–4 mm 0.960, 4.5 mm 0.958
+/// (001_U's dome stays), 3–3.25 mm 0.958–0.959 (003_L's and Upper001C's molar flanks, where the gum line
+/// found runs too high, go); the phantoms' stylised molars hold at every value.
 const SMOOTH_FAR_MM: f64 = 4.0;
 
 /// Segments a jaw mesh (any orientation, mm).
