@@ -492,6 +492,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
     let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, FRONT_FLOOR, &seeds);
     let mut labels: Vec<i32> = grown.iter().map(|l| l.map_or(0, i32::from)).collect();
     smooth_patches_to_gingiva(&adjacency, mesh.positions(), &concavity, &mut labels);
+    keep_largest_pieces(&adjacency, &varea, &mut labels);
     // A sliver is no tooth (a neighbour's flank reaching into a gap, numbered for the gap): an instance with
     // less than SLIVER_FRACTION of the median tooth's surface is gingiva.
     {
@@ -565,36 +566,65 @@ fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], 
     let from_texture = super::fronts::grow_with_cost(adj, positions, &vec![0.0; n], 1.0, &textured).1;
     let smooth = |v: usize| from_texture[v] > SMOOTH_NEAR_MM;
     let molar = |l: i32| l != 0 && l % 10 >= 6;
-    // Smooth molar vertices on the gingiva's border, then each connected smooth patch they start.
-    let mut patch = vec![usize::MAX; n];
-    let mut patches: Vec<(i32, Vec<usize>)> = Vec::new();
-    for v in 0..n {
-        let on_border = || adj.row(v).iter().any(|&u| labels[u as usize] == 0);
-        if patch[v] != usize::MAX || !molar(labels[v]) || !smooth(v) || !on_border() {
+    // Each connected smooth patch of a molar: gingiva when it is open to the gingiva and reaches far.
+    let on_border = |v: usize| adj.row(v).iter().any(|&u| labels[u as usize] == 0);
+    let open: Vec<Vec<usize>> = pieces(adj, n, |v| molar(labels[v]) && smooth(v), |v, u| labels[v] == labels[u])
+        .into_iter()
+        .filter(|p| p.iter().any(|&v| on_border(v)) && p.iter().any(|&v| from_texture[v] > SMOOTH_FAR_MM))
+        .collect();
+    open.iter().flatten().for_each(|&v| labels[v] = 0);
+}
+
+/// A tooth is one piece of surface: of each label's connected pieces (`labels`, FDI per vertex, 0 gingiva) the
+/// one with the largest area (`areas`, mm² per vertex) stays, the others (fragments a smooth patch's removal or
+/// the fronts left apart from their tooth) are gingiva.
+fn keep_largest_pieces(adj: &crate::mesh::Csr, areas: &[f64], labels: &mut [i32]) {
+    let all = pieces(adj, labels.len(), |v| labels[v] != 0, |v, u| labels[v] == labels[u]);
+    let area = |p: &Vec<usize>| p.iter().map(|&v| areas[v]).sum::<f64>();
+    let mut largest: std::collections::BTreeMap<i32, (f64, usize)> = std::collections::BTreeMap::new();
+    for (k, p) in all.iter().enumerate() {
+        let (a, best) = largest.entry(labels[p[0]]).or_insert((f64::NEG_INFINITY, k));
+        if area(p) > *a {
+            (*a, *best) = (area(p), k);
+        }
+    }
+    let keep: std::collections::BTreeSet<usize> = largest.values().map(|&(_, k)| k).collect();
+    for (_, p) in all.iter().enumerate().filter(|(k, _)| !keep.contains(k)) {
+        p.iter().for_each(|&v| labels[v] = 0);
+    }
+}
+
+/// Connected pieces of the vertices `inside` accepts (`n` of them, adjacent over `adj`), two neighbours being in
+/// one piece where `joined` says; in order of their first vertex.
+fn pieces(
+    adj: &crate::mesh::Csr,
+    n: usize,
+    inside: impl Fn(usize) -> bool,
+    joined: impl Fn(usize, usize) -> bool,
+) -> Vec<Vec<usize>> {
+    let mut seen = vec![false; n];
+    let mut out = Vec::new();
+    for start in 0..n {
+        if seen[start] || !inside(start) {
             continue;
         }
-        let id = patches.len();
-        let mut members = vec![v];
-        patch[v] = id;
+        seen[start] = true;
+        let mut piece = vec![start];
         let mut k = 0;
-        while k < members.len() {
-            let w = members[k];
+        while k < piece.len() {
+            let v = piece[k];
             k += 1;
-            for &u in adj.row(w) {
+            for &u in adj.row(v) {
                 let u = u as usize;
-                if patch[u] == usize::MAX && labels[u] == labels[v] && smooth(u) {
-                    patch[u] = id;
-                    members.push(u);
+                if !seen[u] && inside(u) && joined(v, u) {
+                    seen[u] = true;
+                    piece.push(u);
                 }
             }
         }
-        patches.push((labels[v], members));
+        out.push(piece);
     }
-    for (_, members) in patches {
-        if members.iter().any(|&v| from_texture[v] > SMOOTH_FAR_MM) {
-            members.iter().for_each(|&v| labels[v] = 0);
-        }
-    }
+    out
 }
 
 /// Arch coordinate (mm along the arch curve, as `sr` gives them) where the crowns' mirror axis crosses the
@@ -723,29 +753,10 @@ fn fill_and_median(v: &[f64], fallback: Vec<f64>) -> Vec<f64> {
 fn clean_regions(adj: &crate::mesh::Csr, tooth: &mut [bool]) {
     let total = tooth.iter().filter(|t| **t).count().max(1);
     for want in [true, false] {
-        let mut seen = vec![false; tooth.len()];
-        for start in 0..tooth.len() {
-            if seen[start] || tooth[start] != want {
-                continue;
-            }
-            let mut comp = vec![start];
-            seen[start] = true;
-            let mut i = 0;
-            while i < comp.len() {
-                for &nb in adj.row(comp[i] as usize) {
-                    let nb = nb as usize;
-                    if !seen[nb] && tooth[nb] == want {
-                        seen[nb] = true;
-                        comp.push(nb);
-                    }
-                }
-                i += 1;
-            }
-            let small = if want { comp.len() * 100 < total } else { comp.len() < 60 };
+        for piece in pieces(adj, tooth.len(), |v| tooth[v] == want, |_, _| true) {
+            let small = if want { piece.len() * 100 < total } else { piece.len() < 60 };
             if small {
-                for v in comp {
-                    tooth[v] = !want;
-                }
+                piece.iter().for_each(|&v| tooth[v] = !want);
             }
         }
     }
@@ -870,6 +881,31 @@ mod tests {
         assert!(want.abs() > 3.0, "the turned arch's most anterior point is {want} mm off its axis");
         let got = symmetric_midline(&pts, &vec![true; pts.len()], &sr);
         assert!((got - want).abs() < 1.0, "midline at {got} mm along the arch, axis at {want}");
+    }
+
+    /// Of a tooth in two pieces the smaller goes to the gingiva; a tooth in one piece keeps all of it.
+    #[test]
+    fn a_tooth_keeps_its_largest_piece() {
+        // A strip of 40 vertices in a row, 1 mm apart, each with 1 mm² around it.
+        let n = 40;
+        let positions: Vec<Point3<f64>> = (0..n).map(|i| Point3::new(i as f64, (i % 2) as f64, 0.0)).collect();
+        let triangles: Vec<[u32; 3]> = (0..n as u32 - 2).map(|i| [i, i + 1, i + 2]).collect();
+        let mesh = Mesh::new(positions, triangles).expect("valid strip");
+        let adj = Topology::new(&mesh).vertex_neighbors();
+        // 16 on 0–9 and 20–24 (apart: gingiva between), 17 on 30–39.
+        let labels: Vec<i32> = (0..n)
+            .map(|i| match i {
+                0..=9 | 20..=24 => 16,
+                30..=39 => 17,
+                _ => 0,
+            })
+            .collect();
+        let mut out = labels.clone();
+        keep_largest_pieces(&adj, &vec![1.0; n], &mut out);
+        for (i, (before, after)) in labels.iter().zip(&out).enumerate() {
+            let want = if (20..=24).contains(&i) { 0 } else { *before };
+            assert_eq!(*after, want, "vertex {i}");
+        }
     }
 
     /// A molar's smooth patch that runs out onto the gingiva is gingiva; one its creases enclose, or a front
