@@ -63,16 +63,14 @@ pub(super) fn grow_with_cost(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::mesh::{Mesh, Topology};
 
-    /// A flat strip 20 mm long (x) and 2 mm wide in 0.5 mm steps.
-    fn strip() -> Mesh {
-        let (nx, ny) = (41u32, 5u32);
-        let positions = (0..ny)
-            .flat_map(|j| (0..nx).map(move |i| Point3::new(-10.0 + 0.5 * i as f64, 0.5 * j as f64, 0.0)))
-            .collect();
+    /// A flat sheet in the z = 0 plane, `nx` × `ny` vertices 0.5 mm apart from (`x0`, 0), two triangles per cell.
+    pub(in crate::segment) fn sheet(x0: f64, nx: u32, ny: u32) -> Mesh {
+        let positions =
+            (0..ny).flat_map(|j| (0..nx).map(move |i| Point3::new(x0 + 0.5 * i as f64, 0.5 * j as f64, 0.0))).collect();
         let mut triangles = Vec::new();
         for j in 0..ny - 1 {
             for i in 0..nx - 1 {
@@ -81,7 +79,12 @@ mod tests {
                 triangles.push([v, v + nx + 1, v + nx]);
             }
         }
-        Mesh::new(positions, triangles).expect("valid strip")
+        Mesh::new(positions, triangles).expect("valid sheet")
+    }
+
+    /// A flat strip 20 mm long (x) and 2 mm wide in 0.5 mm steps.
+    fn strip() -> Mesh {
+        sheet(-10.0, 41, 5)
     }
 
     #[test]

@@ -913,21 +913,7 @@ mod tests {
     #[test]
     fn smooth_patches_leave_the_molars() {
         // A flat sheet in 0.5 mm steps, x −5…50 mm, y 0…14 mm.
-        let (nx, ny) = (111u32, 29u32);
-        let at = |i: u32, j: u32| (-5.0 + 0.5 * i as f64, 0.5 * j as f64);
-        let positions: Vec<Point3<f64>> = (0..ny)
-            .flat_map(|j| (0..nx).map(move |i| (i, j)))
-            .map(|(i, j)| Point3::new(at(i, j).0, at(i, j).1, 0.0))
-            .collect();
-        let mut triangles = Vec::new();
-        for j in 0..ny - 1 {
-            for i in 0..nx - 1 {
-                let v = j * nx + i;
-                triangles.push([v, v + 1, v + nx + 1]);
-                triangles.push([v, v + nx + 1, v + nx]);
-            }
-        }
-        let mesh = Mesh::new(positions, triangles).expect("valid sheet");
+        let mesh = crate::segment::fronts::tests::sheet(-5.0, 111, 29);
         let adj = Topology::new(&mesh).vertex_neighbors();
         let p = mesh.positions();
         let near = |a: f64, b: f64| (a - b).abs() < 0.01;
