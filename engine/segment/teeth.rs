@@ -114,7 +114,8 @@ const SLIVER_FRACTION: f64 = 0.1;
 /// split) instead costs the coarse phantoms 3 %.
 const SADDLE_RELIEF: f64 = 0.5;
 /// Concavity that marks a fissure, groove or margin (1/mm): what a molar crown's surface is never far from.
-/// Measured (iosseg3d, 0.2–0.4 give the same but for the coarse phantoms): 0.4 carves coarse phantom molars.
+/// Measured (real mean TSA / coarse phantoms, on the rule's first version): 0.2 0.953 (001_U's dome stays),
+/// 0.3 0.955 / 0.992, 0.4 0.955 but the coarse phantoms' molars are carved (0.942).
 const TEXTURE_CONCAVITY: f64 = 0.3;
 /// Surface farther than this from such concavity is smooth (mm).
 const SMOOTH_NEAR_MM: f64 = 1.0;
