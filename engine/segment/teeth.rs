@@ -106,6 +106,11 @@ const LOW_TOOTH_RUN_MM: f64 = 20.0;
 /// How far such a stretch's own top must stand above its first gum line (the higher side) to count as a crown
 /// (mm). Measured: low real and tipped phantom teeth 1.4–2.6, edentulous ridges in gaps −0.7–0.8.
 const LOW_TOOTH_CROWN_MM: f64 = 1.2;
+/// A second molar placed narrower along the arch than this fraction of the first molar before it, with a third
+/// molar after it, is one molar cut in two. Measured: second / first molar 0.73–1.12 on the labelled real scans
+/// and the phantoms with third molars (0.73 where the first molar leans into a gap), 0.54 where Example_01's
+/// long 17 (12.5 mm along the arch) was placed as "17" + "18"; Wheeler's widths give 0.90 (upper), 0.95 (lower).
+const SPLIT_MOLAR_RATIO: f64 = 0.65;
 /// Fraction of the median tooth's surface below which an instance is a sliver, not a tooth.
 const SLIVER_FRACTION: f64 = 0.1;
 /// How much a saddle's outward bending (κ₁ > 0, 1/mm) relieves its inward bending (−κ₂) in the gum line's crease.
@@ -477,6 +482,19 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
                 if top_of(b) < top_of(a) - LAST_TOOTH_DROP_MM {
                     bounds.retain(|x| x.2 != last);
                 }
+            }
+        }
+    }
+    // A second molar much narrower along the arch than the first molar before it, with a third molar after it,
+    // is one long molar cut in two (the placement's cheapest cut can run through a molar's transverse groove):
+    // the two are one second molar.
+    for q in [quadrant(true), quadrant(false)] {
+        let at = |p: i32| bounds.iter().position(|b| b.2 == q * 10 + p);
+        if let (Some(i6), Some(i7), Some(i8)) = (at(6), at(7), at(8)) {
+            let width = |i: usize| bounds[i].1 - bounds[i].0;
+            if width(i7) < SPLIT_MOLAR_RATIO * width(i6) {
+                bounds[i7] = (bounds[i7].0.min(bounds[i8].0), bounds[i7].1.max(bounds[i8].1), bounds[i7].2);
+                bounds.remove(i8);
             }
         }
     }
