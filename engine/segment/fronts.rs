@@ -20,6 +20,12 @@ pub(super) fn grow(
     grow_with_cost(adj, positions, barrier, floor, seeds).0
 }
 
+/// Distance along the mesh edges (mm) from the nearest vertex `sources` marks; infinite where none is reached.
+pub(super) fn distance_from(adj: &Csr, positions: &[Point3<f64>], sources: &[bool]) -> Vec<f64> {
+    let seeds: Vec<Option<u16>> = sources.iter().map(|s| s.then_some(0)).collect();
+    grow_with_cost(adj, positions, &vec![0.0; positions.len()], 1.0, &seeds).1
+}
+
 /// [`grow`], also returning the cost at which each vertex was reached (infinite where none reached it).
 pub(super) fn grow_with_cost(
     adj: &Csr,

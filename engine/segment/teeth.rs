@@ -292,10 +292,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         // Distance from the scan's rim along the surface (mm; infinite on a closed mesh). The soft tissue at a
         // scan's cut end (retromolar pad, tuberosity) can stand as high as the molars: no tooth front starts
         // within RIM_CLEAR_MM of the rim.
-        let from_rim = {
-            let rim_seeds: Vec<Option<u16>> = rim.iter().map(|r| r.then_some(0)).collect();
-            super::fronts::grow_with_cost(&adjacency, mesh.positions(), &vec![0.0; n], 1.0, &rim_seeds).1
-        };
+        let from_rim = super::fronts::distance_from(&adjacency, mesh.positions(), &rim);
         let seeds: Vec<Option<u16>> = (0..n)
             .map(|v| {
                 let (s, r) = sr[v];
@@ -581,8 +578,8 @@ fn ring_mean(adj: &crate::mesh::Csr, values: &[f64]) -> Vec<f64> {
 /// own creases stays (the phantoms' stylised cusps).
 fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], concavity: &[f64], labels: &mut [i32]) {
     let n = labels.len();
-    let textured: Vec<Option<u16>> = concavity.iter().map(|&c| (c > TEXTURE_CONCAVITY).then_some(0)).collect();
-    let from_texture = super::fronts::grow_with_cost(adj, positions, &vec![0.0; n], 1.0, &textured).1;
+    let textured: Vec<bool> = concavity.iter().map(|&c| c > TEXTURE_CONCAVITY).collect();
+    let from_texture = super::fronts::distance_from(adj, positions, &textured);
     let smooth = |v: usize| from_texture[v] > SMOOTH_NEAR_MM;
     let molar = |l: i32| l != 0 && l % 10 >= 6;
     // Each connected smooth patch of a molar: gingiva when it is open to the gingiva and reaches far.
@@ -599,12 +596,12 @@ fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], 
 /// the fronts left apart from their tooth) are gingiva.
 fn keep_largest_pieces(adj: &crate::mesh::Csr, areas: &[f64], labels: &mut [i32]) {
     let all = pieces(adj, labels.len(), |v| labels[v] != 0, |v, u| labels[v] == labels[u]);
-    let area = |p: &Vec<usize>| p.iter().map(|&v| areas[v]).sum::<f64>();
     let mut largest: std::collections::BTreeMap<i32, (f64, usize)> = std::collections::BTreeMap::new();
     for (k, p) in all.iter().enumerate() {
+        let area = p.iter().map(|&v| areas[v]).sum::<f64>();
         let (a, best) = largest.entry(labels[p[0]]).or_insert((f64::NEG_INFINITY, k));
-        if area(p) > *a {
-            (*a, *best) = (area(p), k);
+        if area > *a {
+            (*a, *best) = (area, k);
         }
     }
     let keep: std::collections::BTreeSet<usize> = largest.values().map(|&(_, k)| k).collect();
