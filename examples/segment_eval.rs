@@ -1,0 +1,241 @@
+//! Segmentation over every labelled real arch in `../shared/data/real` (or `$CUSP_SHARED/data/real`), scored
+//! with the 3DTeethSeg'22 metrics, per scan and per source, with instance counts and the jaw found:
+//!
+//! ```sh
+//! cargo run --release --example segment_eval                 # every arch as stored
+//! cargo run --release --example segment_eval -- --augment 3  # also 3 random poses, a mirror, a decimation each
+//! ```
+//!
+//! Instances are counted against the true teeth: *invented* — a predicted instance most of whose vertices are
+//! true gingiva; *merged* — a predicted instance holding at least 30 % of two true teeth; *missed* — a true tooth
+//! no predicted instance holds 30 % of. Augmentations: a random rigid pose (any rotation, 0–100 mm shift), the
+//! arch mirrored left ↔ right (FDI numbers mirrored in the truth), faces decimated by dropping every other
+//! vertex's fan (the surface re-stitched is not attempted: half the faces, kept in place).
+//!
+//! Evaluation only: this reads the true labels; the pipeline never does.
+
+use cusp::dentition::Jaw;
+use cusp::io::{self, Teeth3dsLabels};
+use cusp::mesh::Mesh;
+use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+struct Row {
+    source: String,
+    scan: String,
+    variant: String,
+    tsa: f64,
+    tla: f64,
+    tir: f64,
+    jaw_ok: bool,
+    gt_teeth: usize,
+    predicted: usize,
+    invented: usize,
+    merged: usize,
+    missed: usize,
+    seconds: f64,
+}
+
+fn mirror_fdi(l: i32) -> i32 {
+    if l == 0 {
+        return 0;
+    }
+    let (q, t) = (l / 10, l % 10);
+    let q2 = match q {
+        1 => 2,
+        2 => 1,
+        3 => 4,
+        4 => 3,
+        x => x,
+    };
+    q2 * 10 + t
+}
+
+/// Instance counts of a prediction against the truth.
+fn instance_counts(gt: &[i32], pred_inst: &[i32]) -> (usize, usize, usize) {
+    let mut overlap: BTreeMap<i32, BTreeMap<i32, usize>> = BTreeMap::new(); // pred → gt → n
+    let mut gt_size: BTreeMap<i32, usize> = BTreeMap::new();
+    for (g, p) in gt.iter().zip(pred_inst) {
+        if *g != 0 {
+            *gt_size.entry(*g).or_default() += 1;
+        }
+        if *p != 0 {
+            *overlap.entry(*p).or_default().entry(*g).or_default() += 1;
+        }
+    }
+    let mut invented = 0;
+    let mut merged = 0;
+    for by_gt in overlap.values() {
+        let total: usize = by_gt.values().sum();
+        if by_gt.get(&0).copied().unwrap_or(0) * 2 > total {
+            invented += 1;
+        }
+        let big = by_gt.iter().filter(|(g, n)| **g != 0 && **n as f64 >= 0.3 * gt_size[g] as f64).count();
+        if big >= 2 {
+            merged += 1;
+        }
+    }
+    let missed = gt_size
+        .iter()
+        .filter(|(g, size)| !overlap.values().any(|m| m.get(g).copied().unwrap_or(0) as f64 >= 0.3 * **size as f64))
+        .count();
+    (invented, merged, missed)
+}
+
+fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsLabels) -> Row {
+    let t = std::time::Instant::now();
+    let seg = cusp::segment::segment(mesh);
+    let seconds = t.elapsed().as_secs_f64();
+    let pred = Teeth3dsLabels { instances: seg.instances.clone(), ..Teeth3dsLabels::new("", seg.frame.jaw, seg.labels.clone()) };
+    let s = cusp::eval::segment::score(mesh.positions(), gt, &pred);
+    let (invented, merged, missed) = instance_counts(&gt.labels, &seg.instances);
+    Row {
+        source: source.into(),
+        scan: scan.into(),
+        variant: variant.into(),
+        tsa: s.tsa,
+        tla: s.tla,
+        tir: s.tir,
+        jaw_ok: seg.frame.jaw == gt.jaw,
+        gt_teeth: s.gt_teeth,
+        predicted: seg.teeth.len(),
+        invented,
+        merged,
+        missed,
+        seconds,
+    }
+}
+
+fn mirrored(mesh: &Mesh) -> Mesh {
+    // Reflect across the plane through the centroid normal to the arch's own right axis: a mirror in any frame.
+    let frame = cusp::segment::orient(mesh);
+    let c = frame.origin;
+    let r = frame.right;
+    let pos: Vec<Point3<f64>> = mesh.positions().iter().map(|p| p - 2.0 * (p - c).dot(&r) * r).collect();
+    let tris: Vec<[u32; 3]> = mesh.triangles().iter().map(|t| [t[0], t[2], t[1]]).collect();
+    Mesh::new(pos, tris).expect("mirrored mesh")
+}
+
+fn decimated(mesh: &Mesh) -> Mesh {
+    let tris: Vec<[u32; 3]> = mesh.triangles().iter().step_by(2).copied().collect();
+    Mesh::new(mesh.positions().to_vec(), tris).expect("decimated mesh")
+}
+
+fn real_dir() -> PathBuf {
+    std::env::var_os("CUSP_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+        .join("data/real")
+}
+
+fn labelled_scans(dir: &Path) -> Vec<(String, String, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    let mut sources: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    sources.sort();
+    for s in sources.into_iter().filter(|p| p.is_dir()) {
+        let mut files: Vec<_> = std::fs::read_dir(&s).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            if let Some(stem) = name.strip_suffix(".labels.json") {
+                let ply = s.join(format!("{stem}.ply"));
+                if ply.exists() {
+                    let src = s.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+                    out.push((src, stem.to_string(), ply, f.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let augment: usize = args.iter().position(|a| a == "--augment").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let only: Option<&String> = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1));
+    let dir = real_dir();
+    let mut rows = Vec::new();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for (source, scan, ply, labels) in labelled_scans(&dir) {
+        if only.is_some_and(|o| !scan.contains(o.as_str())) {
+            continue;
+        }
+        let mesh = io::read_mesh(&ply)?.without_labels();
+        let gt = io::read_labels_for(&labels, &mesh)?;
+        rows.push(evaluate(&source, &scan, "as stored", &mesh, &gt));
+        for k in 0..augment {
+            let axis = Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0f64));
+            let angle = rng.random_range(0.0..std::f64::consts::PI);
+            let shift = Vector3::new(rng.random_range(-100.0..100.0), rng.random_range(-100.0..100.0), rng.random_range(-100.0..100.0));
+            let iso = Isometry3::from_parts(Translation3::from(shift), UnitQuaternion::from_scaled_axis(axis.normalize() * angle));
+            rows.push(evaluate(&source, &scan, &format!("pose {k}"), &mesh.transformed(&iso), &gt));
+        }
+        if augment > 0 {
+            let m = mirrored(&mesh);
+            let gl = Teeth3dsLabels::new("", gt.jaw, gt.labels.iter().map(|&l| mirror_fdi(l)).collect());
+            rows.push(evaluate(&source, &scan, "mirror", &m, &gl));
+            rows.push(evaluate(&source, &scan, "half faces", &decimated(&mesh), &gt));
+        }
+    }
+    println!("{:<12} {:<40} {:<11} {:>6} {:>6} {:>6} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5}", "source", "scan", "variant", "TSA", "TLA", "TIR", "jaw", "gt", "pr", "inv", "mrg", "mis", "s");
+    for r in &rows {
+        println!(
+            "{:<12} {:<40} {:<11} {:>6.3} {:>6.3} {:>6.3} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5.2}",
+            r.source,
+            &r.scan[..r.scan.len().min(40)],
+            r.variant,
+            r.tsa,
+            r.tla,
+            r.tir,
+            if r.jaw_ok { "ok" } else { "WRONG" },
+            r.gt_teeth,
+            r.predicted,
+            r.invented,
+            r.merged,
+            r.missed,
+            r.seconds
+        );
+    }
+    let summarise = |label: &str, rs: &[&Row]| {
+        let n = rs.len().max(1) as f64;
+        let mean = |f: &dyn Fn(&Row) -> f64| rs.iter().map(|r| f(r)).sum::<f64>() / n;
+        let worst = rs.iter().map(|r| r.tsa).fold(1.0, f64::min);
+        println!(
+            "{label:<24} n={:<3} TSA {:.3} (worst {:.3}) TLA {:.3} TIR {:.3} jaw wrong {} invented {} merged {} missed {}",
+            rs.len(),
+            mean(&|r| r.tsa),
+            worst,
+            mean(&|r| r.tla),
+            mean(&|r| r.tir),
+            rs.iter().filter(|r| !r.jaw_ok).count(),
+            rs.iter().map(|r| r.invented).sum::<usize>(),
+            rs.iter().map(|r| r.merged).sum::<usize>(),
+            rs.iter().map(|r| r.missed).sum::<usize>(),
+        );
+    };
+    println!();
+    let mut variants: Vec<&str> = rows.iter().map(|r| r.variant.as_str()).collect();
+    variants.dedup();
+    let mut vs: Vec<&str> = Vec::new();
+    for v in variants {
+        let key = if v.starts_with("pose") { "pose" } else { v };
+        if !vs.contains(&key) {
+            vs.push(key);
+        }
+    }
+    for v in &vs {
+        let sel: Vec<&Row> = rows.iter().filter(|r| r.variant.starts_with(v)).collect();
+        let mut sources: Vec<&str> = sel.iter().map(|r| r.source.as_str()).collect();
+        sources.sort();
+        sources.dedup();
+        for s in sources {
+            let ss: Vec<&Row> = sel.iter().copied().filter(|r| r.source == s).collect();
+            summarise(&format!("{v} / {s}"), &ss);
+        }
+        summarise(&format!("{v} / all"), &sel);
+    }
+    let _ = Jaw::Upper;
+    Ok(())
+}
