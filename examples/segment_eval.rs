@@ -17,6 +17,7 @@
 use cusp::dentition::Jaw;
 use cusp::io::{self, Teeth3dsLabels};
 use cusp::mesh::Mesh;
+use cusp::phantom::{Phantom, PhantomSpec};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -36,6 +37,28 @@ struct Row {
     merged: usize,
     missed: usize,
     seconds: f64,
+    /// Angles (degrees) between the frame found and the one the true labels give: occlusal, anterior.
+    frame_err_deg: (f64, f64),
+}
+
+/// The arch frame the true labels give (occlusal, anterior), mesh frame: anterior from the molars' centroid to
+/// the incisors', right from the left quadrant's teeth to the right's, occlusal from both and the jaw.
+fn true_frame(mesh: &Mesh, gt: &Teeth3dsLabels) -> Option<(Vector3<f64>, Vector3<f64>)> {
+    let mean = |f: &dyn Fn(i32) -> bool| {
+        let v: Vec<Vector3<f64>> =
+            mesh.positions().iter().zip(&gt.labels).filter(|(_, l)| f(**l)).map(|(p, _)| p.coords).collect();
+        (!v.is_empty()).then(|| v.iter().sum::<Vector3<f64>>() / v.len() as f64)
+    };
+    let front = mean(&|l| l != 0 && l % 10 <= 2)?;
+    let back = mean(&|l| l != 0 && l % 10 >= 5)?;
+    let right = mean(&|l| l / 10 == 1 || l / 10 == 4)?;
+    let left = mean(&|l| l / 10 == 2 || l / 10 == 3)?;
+    let x = (right - left).normalize();
+    let y0 = front - back;
+    let y = (y0 - x * x.dot(&y0)).normalize();
+    let superior = x.cross(&y);
+    let occlusal = if gt.jaw == Jaw::Upper { -superior } else { superior };
+    Some((occlusal, y))
 }
 
 fn mirror_fdi(l: i32) -> i32 {
@@ -88,9 +111,15 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
     let t = std::time::Instant::now();
     let seg = cusp::segment::segment(mesh);
     let seconds = t.elapsed().as_secs_f64();
-    let pred = Teeth3dsLabels { instances: seg.instances.clone(), ..Teeth3dsLabels::new("", seg.frame.jaw, seg.labels.clone()) };
+    let pred = Teeth3dsLabels {
+        instances: seg.instances.clone(),
+        ..Teeth3dsLabels::new("", seg.frame.jaw, seg.labels.clone())
+    };
     let s = cusp::eval::segment::score(mesh.positions(), gt, &pred);
     let (invented, merged, missed) = instance_counts(&gt.labels, &seg.instances);
+    let frame_err_deg = true_frame(mesh, gt).map_or((f64::NAN, f64::NAN), |(o, a)| {
+        (o.angle(&seg.frame.occlusal).to_degrees(), a.angle(&seg.frame.anterior).to_degrees())
+    });
     Row {
         source: source.into(),
         scan: scan.into(),
@@ -105,6 +134,7 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
         merged,
         missed,
         seconds,
+        frame_err_deg,
     }
 }
 
@@ -153,23 +183,68 @@ fn labelled_scans(dir: &Path) -> Vec<(String, String, PathBuf, PathBuf)> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let augment: usize = args.iter().position(|a| a == "--augment").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let augment: usize = args
+        .iter()
+        .position(|a| a == "--augment")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let only: Option<&String> = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1));
-    let dir = real_dir();
     let mut rows = Vec::new();
+    if args.iter().any(|a| a == "--phantoms") {
+        // Phantoms: coarse seeds 1–4, and teeth missing with their neighbours tipped into the gaps (full resolution).
+        let mut cases: Vec<(u64, Vec<i32>, bool, bool)> = (1..=4).map(|s| (s, vec![], false, true)).collect();
+        cases.extend([
+            (7, vec![25, 35], true, false),
+            (8, vec![12, 14, 46], false, false),
+            (5, vec![15, 24, 36, 45], false, false),
+            (8, vec![12, 14, 46], false, true),
+            (7, vec![25, 35], true, true),
+        ]);
+        for (seed, missing, third_molars, coarse) in cases {
+            let base = if coarse { PhantomSpec::coarse(seed) } else { PhantomSpec { seed, ..PhantomSpec::default() } };
+            let spec = PhantomSpec { missing: missing.clone(), third_molars, ..base };
+            let p = Phantom::generate(&spec)?;
+            for jaw in [&p.upper, &p.lower] {
+                let instances = jaw.instances.iter().map(|&i| if i >= 100 { 0 } else { i }).collect();
+                let gt = Teeth3dsLabels {
+                    id_patient: String::new(),
+                    jaw: jaw.jaw,
+                    labels: jaw.mesh.labels().unwrap_or_default().to_vec(),
+                    instances,
+                };
+                let name = format!(
+                    "seed {seed}{} missing {missing:?}{}",
+                    if coarse { " coarse" } else { "" },
+                    if third_molars { " +8s" } else { "" }
+                );
+                rows.push(evaluate("phantom", &name, jaw.jaw.as_str(), &jaw.mesh.clone().without_labels(), &gt));
+            }
+        }
+    }
+    let dir = real_dir();
+    let real = !args.iter().any(|a| a == "--no-real");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     for (source, scan, ply, labels) in labelled_scans(&dir) {
-        if only.is_some_and(|o| !scan.contains(o.as_str())) {
+        if !real || only.is_some_and(|o| !scan.contains(o.as_str())) {
             continue;
         }
         let mesh = io::read_mesh(&ply)?.without_labels();
         let gt = io::read_labels_for(&labels, &mesh)?;
         rows.push(evaluate(&source, &scan, "as stored", &mesh, &gt));
         for k in 0..augment {
-            let axis = Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0f64));
+            let axis =
+                Vector3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0f64));
             let angle = rng.random_range(0.0..std::f64::consts::PI);
-            let shift = Vector3::new(rng.random_range(-100.0..100.0), rng.random_range(-100.0..100.0), rng.random_range(-100.0..100.0));
-            let iso = Isometry3::from_parts(Translation3::from(shift), UnitQuaternion::from_scaled_axis(axis.normalize() * angle));
+            let shift = Vector3::new(
+                rng.random_range(-100.0..100.0),
+                rng.random_range(-100.0..100.0),
+                rng.random_range(-100.0..100.0),
+            );
+            let iso = Isometry3::from_parts(
+                Translation3::from(shift),
+                UnitQuaternion::from_scaled_axis(axis.normalize() * angle),
+            );
             rows.push(evaluate(&source, &scan, &format!("pose {k}"), &mesh.transformed(&iso), &gt));
         }
         if augment > 0 {
@@ -177,12 +252,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let gl = Teeth3dsLabels::new("", gt.jaw, gt.labels.iter().map(|&l| mirror_fdi(l)).collect());
             rows.push(evaluate(&source, &scan, "mirror", &m, &gl));
             rows.push(evaluate(&source, &scan, "half faces", &decimated(&mesh), &gt));
+            // A shallow scan: cut 9 mm below the crown tips (the true occlusal direction), labels kept per vertex.
+            if let Some((occlusal, _)) = true_frame(&mesh, &gt) {
+                let mut hs: Vec<f64> = mesh.positions().iter().map(|p| p.coords.dot(&occlusal)).collect();
+                hs.sort_by(f64::total_cmp);
+                let top = hs[hs.len() * 98 / 100];
+                let keep: Vec<bool> = mesh.positions().iter().map(|p| p.coords.dot(&occlusal) > top - 9.0).collect();
+                let (cut, old) = mesh.submesh_within(&keep);
+                let gl = Teeth3dsLabels::new("", gt.jaw, old.iter().map(|&v| gt.labels[v as usize]).collect());
+                rows.push(evaluate(&source, &scan, "trim 9mm", &cut, &gl));
+            }
         }
     }
-    println!("{:<12} {:<40} {:<11} {:>6} {:>6} {:>6} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5}", "source", "scan", "variant", "TSA", "TLA", "TIR", "jaw", "gt", "pr", "inv", "mrg", "mis", "s");
+    println!(
+        "{:<12} {:<40} {:<11} {:>6} {:>6} {:>6} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5} {:>5} {:>5}",
+        "source", "scan", "variant", "TSA", "TLA", "TIR", "jaw", "gt", "pr", "inv", "mrg", "mis", "s", "occ°", "ant°"
+    );
     for r in &rows {
         println!(
-            "{:<12} {:<40} {:<11} {:>6.3} {:>6.3} {:>6.3} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5.2}",
+            "{:<12} {:<40} {:<11} {:>6.3} {:>6.3} {:>6.3} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5.2} {:>5.0} {:>5.0}",
             r.source,
             &r.scan[..r.scan.len().min(40)],
             r.variant,
@@ -195,7 +283,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.invented,
             r.merged,
             r.missed,
-            r.seconds
+            r.seconds,
+            r.frame_err_deg.0,
+            r.frame_err_deg.1
         );
     }
     let summarise = |label: &str, rs: &[&Row]| {
@@ -220,13 +310,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     variants.dedup();
     let mut vs: Vec<&str> = Vec::new();
     for v in variants {
-        let key = if v.starts_with("pose") { "pose" } else { v };
+        let key = if v.starts_with("pose") {
+            "pose"
+        } else if v == "upper" || v == "lower" {
+            "phantom"
+        } else {
+            v
+        };
         if !vs.contains(&key) {
             vs.push(key);
         }
     }
     for v in &vs {
-        let sel: Vec<&Row> = rows.iter().filter(|r| r.variant.starts_with(v)).collect();
+        let sel: Vec<&Row> = rows
+            .iter()
+            .filter(|r| {
+                if *v == "phantom" {
+                    r.source == "phantom"
+                } else {
+                    r.source != "phantom" && r.variant.starts_with(v)
+                }
+            })
+            .collect();
         let mut sources: Vec<&str> = sel.iter().map(|r| r.source.as_str()).collect();
         sources.sort();
         sources.dedup();
@@ -236,6 +341,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         summarise(&format!("{v} / all"), &sel);
     }
-    let _ = Jaw::Upper;
     Ok(())
 }

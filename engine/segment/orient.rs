@@ -56,7 +56,14 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
         .zip(&curvature.mean)
         .map(|(p, h)| (h.abs() - 0.3).max(0.0) * ((p.coords - c).dot(&up) - hmean))
         .sum();
-    if vote < 0.0 {
+    // An open scan's rim (its cut border) lies on the gingival side, below the crowns: where there is one, it
+    // decides (a ragged cut border bends as much as the crowns do, which misleads the curvature vote).
+    let rim = rim_height(mesh, &c, &up, hmean);
+    let flip = match rim {
+        Some((h, _)) if h.abs() > RIM_DECISIVE_MM => h > 0.0,
+        _ => vote < 0.0,
+    };
+    if flip {
         up = -up;
     }
     // In the occlusal plane the arch is a U: fit v = a·u² + b·u + c to the upper third of the surface; the
@@ -93,31 +100,61 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
             d.dot(&e0).abs() < 6.0 && (v - inside_v).abs() < 6.0
         })
         .count();
-    let palate = inside as f64 > 0.005 * n;
-    let jaw = if palate || lingual_tilt(&samples, &c, &up, &e0, &anterior, (a, b, c0)) > UPPER_TILT {
-        Jaw::Upper
-    } else {
-        Jaw::Lower
-    };
+    // Two cues, one score: the posterior crowns' lingual side leaning toward the occlusal direction, and
+    // surface inside the arch behind the incisors (a palate — or a lower scan's tongue side, so it only adds).
+    let tilt = lingual_tilt(&samples, &c, &up, &e0, &anterior, (a, b, c0));
+    let jaw = if tilt + PALATE_WEIGHT * inside as f64 / n > UPPER_SCORE { Jaw::Upper } else { Jaw::Lower };
     // RAS: right = anterior × superior; superior is the occlusal direction for a lower jaw, its opposite for an upper.
     let superior = if jaw == Jaw::Lower { up } else { -up };
     let right = anterior.cross(&superior).normalize();
     ArchFrame { origin: Point3::from(c), right, anterior, occlusal: up, jaw }
 }
 
-/// Lingual minus buccal surface facing (mean normal · occlusal) of the premolars' and molars' band 3–8 mm
-/// below their crown tips above which an arch without a palate is taken for an upper. Upper molars lean
-/// buccally and the palatal gingiva slopes up into the vault, so an upper's lingual side faces the occlusal
-/// direction far more than its buccal side; lower molars lean lingually (the curve of Wilson) and the lingual
-/// gingiva drops steeply to the floor of the mouth. See [`lingual_tilt`] for the measured values.
-const UPPER_TILT: f64 = 0.15;
+/// Length-weighted mean height along `up` of the mesh's boundary edges relative to `hmean` (mm), when the
+/// boundary is long enough to be a scan's cut border (a closed model, or a few small holes, give `None`).
+fn rim_height(mesh: &Mesh, c: &Vector3<f64>, up: &Vector3<f64>, hmean: f64) -> Option<(f64, f64)> {
+    let topo = crate::mesh::Topology::new(mesh);
+    let border = topo.border_vertices(mesh);
+    let p = mesh.positions();
+    let (mut len, mut sum) = (0.0, 0.0);
+    for e in topo.boundary_edges() {
+        let [a, b] = topo.edges[e];
+        if !(border[a as usize] && border[b as usize]) {
+            continue;
+        }
+        let (pa, pb) = (p[a as usize].coords, p[b as usize].coords);
+        let l = (pa - pb).norm();
+        len += l;
+        sum += l * ((0.5 * (pa + pb) - c).dot(up) - hmean);
+    }
+    (len > RIM_MIN_LENGTH_MM).then(|| (sum / len, len))
+}
+
+/// The rim decides the occlusal side when its mean height is this far (mm) from the surface's mean. Measured on
+/// the 16 labelled real arches: 2.8–6.4 mm on the gingival side for every scan with gingiva, 0.4 mm for a
+/// teeth-only export (its rim is the crowns' cervical line), where the curvature vote decides.
+const RIM_DECISIVE_MM: f64 = 1.5;
+
+/// A boundary shorter than this (mm) is holes, not a scan's cut border.
+const RIM_MIN_LENGTH_MM: f64 = 40.0;
+
+/// An arch is an upper when its lingual tilt ([`lingual_tilt`]) plus PALATE_WEIGHT times the fraction of its
+/// surface inside the arch behind the incisors exceeds this. Upper molars lean buccally and the palatal gingiva
+/// slopes up into the vault, so an upper's lingual side faces the occlusal direction far more than its buccal
+/// side; lower molars lean lingually (the curve of Wilson) and the lingual gingiva drops steeply to the floor of
+/// the mouth. Measured (tilt; inside fraction), as stored and trimmed 9 mm below the tips: real uppers 0.17–0.69
+/// (0–0.06), real lowers −0.42–0.14 (0, but 0.011–0.0135 for one whose tongue side was scanned, tilt −0.14);
+/// phantom uppers 0.01–0.20 (0.020–0.026), phantom lowers −0.18–−0.07 (0). Scores: uppers ≥ 0.168, lowers
+/// ≤ 0.142 — a narrow margin that the crowns' widths check after placement (see `segment`).
+const UPPER_SCORE: f64 = 0.15;
+/// Weight of the inside-the-arch fraction in the jaw score (a palate covers 2–6 % of an upper's surface there).
+const PALATE_WEIGHT: f64 = 8.0;
 
 /// How much more the lingual side of the posterior crowns and the gingiva just below them faces the occlusal
 /// direction than the buccal side: the difference of mean normal · occlusal over the band 3–8 mm below the
 /// local crown tips, more than 18 mm along the arch from its apex, lingual / buccal = over 3 mm inside /
 /// outside the arch curve `v = a·u² + b·u + c` fitted in the (`e0`, `anterior`) plane through `centre`.
-/// Measured on the real scans in ../shared: uppers 0.26–0.66 (with a palate, without one, and trimmed 9 mm
-/// below the tips), lowers −0.14–0.06; phantoms 0.12–0.20 (uppers), −0.25–−0.01 (lowers).
+/// Measured values: see [`UPPER_SCORE`].
 fn lingual_tilt(
     samples: &[crate::mesh::SurfaceSample],
     centre: &Vector3<f64>,
