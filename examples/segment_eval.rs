@@ -39,6 +39,9 @@ struct Row {
     seconds: f64,
     /// Angles (degrees) between the frame found and the one the true labels give: occlusal, anterior.
     frame_err_deg: (f64, f64),
+    /// Fractions of all vertices: true gingiva called tooth, true tooth called gingiva.
+    gum_as_tooth: f64,
+    tooth_as_gum: f64,
 }
 
 /// The arch frame the true labels give (occlusal, anterior), mesh frame: anterior from the molars' centroid to
@@ -117,6 +120,9 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
     };
     let s = cusp::eval::segment::score(mesh.positions(), gt, &pred);
     let (invented, merged, missed) = instance_counts(&gt.labels, &seg.instances);
+    let nv = gt.labels.len().max(1) as f64;
+    let gum_as_tooth = gt.labels.iter().zip(&seg.labels).filter(|(g, p)| **g == 0 && **p != 0).count() as f64 / nv;
+    let tooth_as_gum = gt.labels.iter().zip(&seg.labels).filter(|(g, p)| **g != 0 && **p == 0).count() as f64 / nv;
     let frame_err_deg = true_frame(mesh, gt).map_or((f64::NAN, f64::NAN), |(o, a)| {
         (o.angle(&seg.frame.occlusal).to_degrees(), a.angle(&seg.frame.anterior).to_degrees())
     });
@@ -135,6 +141,8 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
         missed,
         seconds,
         frame_err_deg,
+        gum_as_tooth,
+        tooth_as_gum,
     }
 }
 
@@ -270,7 +278,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for r in &rows {
         println!(
-            "{:<12} {:<40} {:<11} {:>6.3} {:>6.3} {:>6.3} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5.2} {:>5.0} {:>5.0}",
+            "{:<12} {:<40} {:<11} {:>6.3} {:>6.3} {:>6.3} {:>4} {:>3}/{:<3} {:>3} {:>3} {:>3} {:>5.2} {:>5.0} {:>5.0} {:>5.3} {:>5.3}",
             r.source,
             &r.scan[..r.scan.len().min(40)],
             r.variant,
@@ -285,7 +293,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.missed,
             r.seconds,
             r.frame_err_deg.0,
-            r.frame_err_deg.1
+            r.frame_err_deg.1,
+            r.gum_as_tooth,
+            r.tooth_as_gum
         );
     }
     let summarise = |label: &str, rs: &[&Row]| {
