@@ -24,7 +24,7 @@ fn segment(c: &mut Criterion) {
     g.sample_size(10);
     for jaw in [&p.upper, &p.lower, &f.upper] {
         g.bench_function(format!("{}_{}tri", jaw.jaw.as_str(), jaw.mesh.face_count()), |b| {
-            b.iter(|| cusp::segment::segment(&jaw.mesh))
+            b.iter(|| cusp::segment::segment(&jaw.mesh).expect("a dental arch"))
         });
     }
     g.finish();

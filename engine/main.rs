@@ -716,7 +716,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Segment { mesh: path, out } => {
             let mesh = io::read_mesh(&path)?;
-            let seg = cusp::segment::segment(&mesh);
+            let seg = cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mesh");
             let labels = Teeth3dsLabels {
@@ -777,7 +777,7 @@ fn run(cli: Cli) -> Result<()> {
             let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
                 Ok(match path {
                     Some(p) => io::read_labels_for(p, mesh)?.labels,
-                    None => cusp::segment::segment(mesh).labels,
+                    None => cusp::segment::segment(mesh)?.labels,
                 })
             };
             let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
@@ -906,7 +906,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 (None, None) => {
                     // The segmentation's own placement of the scan body along the arch names the site.
-                    let seg = cusp::segment::segment(&mesh);
+                    let seg =
+                        cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
                     cusp::implant::sites_from_dentition(&mut fits, &seg.dentition);
                     for f in &mut fits {
                         let top = nalgebra::Point3::from(f.top);
@@ -980,7 +981,8 @@ fn run(cli: Cli) -> Result<()> {
                     (t.labels, t.jaw, frame.occlusal)
                 }
                 None => {
-                    let seg = cusp::segment::segment(&mesh);
+                    let seg =
+                        cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
                     (seg.labels, seg.frame.jaw, seg.frame.occlusal)
                 }
             };
@@ -1030,7 +1032,7 @@ fn run(cli: Cli) -> Result<()> {
                     (t.labels, t.jaw, cusp::segment::orient(&m0).occlusal)
                 }
                 None => {
-                    let seg = cusp::segment::segment(&m0);
+                    let seg = cusp::segment::segment(&m0)?;
                     (seg.labels, seg.frame.jaw, seg.frame.occlusal)
                 }
             };

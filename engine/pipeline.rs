@@ -377,7 +377,9 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         tick("segmentation");
     }
     for (name, model) in models {
-        let seg = s.run.segment.then(|| crate::segment::segment(&model.mesh));
+        let seg = s.run.segment.then(|| crate::segment::segment(&model.mesh)).transpose().map_err(|e| {
+            PipelineError::Stage { stage: format!("segmentation of the {name}"), message: e.to_string() }
+        })?;
         if let Some(seg) = &seg {
             let gt = Teeth3dsLabels::new("phantom", model.jaw, model.mesh.labels().expect("phantom labels").to_vec());
             let pred = Teeth3dsLabels::new("phantom", seg.frame.jaw, seg.labels.clone());

@@ -8,7 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     let m = cusp::io::read_mesh(&a[1])?;
     let gt = cusp::io::read_labels_for(&a[2], &m)?.labels;
-    let seg = cusp::segment::segment(&m);
+    let seg = cusp::segment::segment(&m).expect("a dental arch");
     let colors = gt
         .iter()
         .zip(&seg.labels)

@@ -9,8 +9,9 @@
 //! Instances are counted against the true teeth: *invented* — a predicted instance most of whose vertices are
 //! true gingiva; *merged* — a predicted instance holding at least 30 % of two true teeth; *missed* — a true tooth
 //! no predicted instance holds 30 % of. Augmentations: a random rigid pose (any rotation, 0–100 mm shift), the
-//! arch mirrored left ↔ right (FDI numbers mirrored in the truth), faces decimated by dropping every other
-//! vertex's fan (the surface re-stitched is not attempted: half the faces, kept in place).
+//! arch mirrored left ↔ right (FDI numbers mirrored in the truth), the surface simplified by edge collapse
+//! (meshoptimizer) to 5k and 20k vertices, a crop 9 mm below the crown tips, one side of the arch cut at the
+//! midline.
 //!
 //! Evaluation only: this reads the true labels; the pipeline never does.
 
@@ -64,6 +65,33 @@ fn true_frame(mesh: &Mesh, gt: &Teeth3dsLabels) -> Option<(Vector3<f64>, Vector3
     Some((occlusal, y))
 }
 
+/// The patient's right from the true labels: from the left quadrant's teeth to the right's.
+fn right_axis(mesh: &Mesh, gt: &Teeth3dsLabels) -> Vector3<f64> {
+    let mean = |q: [i32; 2]| {
+        let v: Vec<Vector3<f64>> = mesh
+            .positions()
+            .iter()
+            .zip(&gt.labels)
+            .filter(|(_, l)| q.contains(&(**l / 10)))
+            .map(|(p, _)| p.coords)
+            .collect();
+        v.iter().sum::<Vector3<f64>>() / v.len().max(1) as f64
+    };
+    (mean([1, 4]) - mean([2, 3])).normalize()
+}
+
+/// Between the central incisors (true labels).
+fn midline_point(mesh: &Mesh, gt: &Teeth3dsLabels) -> Point3<f64> {
+    let v: Vec<Vector3<f64>> = mesh
+        .positions()
+        .iter()
+        .zip(&gt.labels)
+        .filter(|(_, l)| **l % 10 == 1 && **l != 0)
+        .map(|(p, _)| p.coords)
+        .collect();
+    Point3::from(v.iter().sum::<Vector3<f64>>() / v.len().max(1) as f64)
+}
+
 fn mirror_fdi(l: i32) -> i32 {
     if l == 0 {
         return 0;
@@ -112,7 +140,7 @@ fn instance_counts(gt: &[i32], pred_inst: &[i32]) -> (usize, usize, usize) {
 
 fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsLabels) -> Row {
     let t = std::time::Instant::now();
-    let seg = cusp::segment::segment(mesh);
+    let seg = cusp::segment::segment(mesh).expect("a dental arch");
     let seconds = t.elapsed().as_secs_f64();
     let pred = Teeth3dsLabels {
         instances: seg.instances.clone(),
@@ -120,6 +148,9 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
     };
     let s = cusp::eval::segment::score(mesh.positions(), gt, &pred);
     let (invented, merged, missed) = instance_counts(&gt.labels, &seg.instances);
+    if std::env::var_os("SEG_EVAL_INSTANCES").is_some() {
+        print_instances(scan, variant, mesh, gt, &seg);
+    }
     let nv = gt.labels.len().max(1) as f64;
     let gum_as_tooth = gt.labels.iter().zip(&seg.labels).filter(|(g, p)| **g == 0 && **p != 0).count() as f64 / nv;
     let tooth_as_gum = gt.labels.iter().zip(&seg.labels).filter(|(g, p)| **g != 0 && **p == 0).count() as f64 / nv;
@@ -146,6 +177,36 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
     }
 }
 
+/// Per predicted tooth: its area, its relief (highest point above the mean of its border with the gingiva,
+/// along the frame's occlusal axis), and the share of it that is true gingiva.
+fn print_instances(scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsLabels, seg: &cusp::segment::Segmentation) {
+    let h: Vec<f64> = mesh.positions().iter().map(|p| (p - seg.frame.origin).dot(&seg.frame.occlusal)).collect();
+    let mut border = vec![false; h.len()];
+    for t in mesh.triangles() {
+        for k in 0..3 {
+            let (a, b) = (t[k] as usize, t[(k + 1) % 3] as usize);
+            if (seg.labels[a] == 0) != (seg.labels[b] == 0) {
+                border[a] = true;
+                border[b] = true;
+            }
+        }
+    }
+    let areas = mesh.vertex_areas();
+    for &fdi in &seg.teeth {
+        let vs: Vec<usize> = (0..h.len()).filter(|&v| seg.labels[v] == fdi).collect();
+        let area: f64 = vs.iter().map(|&v| areas[v]).sum();
+        let gum = vs.iter().filter(|&&v| gt.labels[v] == 0).count() as f64 / vs.len().max(1) as f64;
+        let top = vs.iter().map(|&v| h[v]).fold(f64::NEG_INFINITY, f64::max);
+        let b: Vec<f64> = vs.iter().filter(|&&v| border[v]).map(|&v| h[v]).collect();
+        let bmean = b.iter().sum::<f64>() / b.len().max(1) as f64;
+        println!(
+            "INST {scan} {variant} fdi {fdi} area {area:.1} relief {:.2} gum {gum:.2}{}",
+            top - bmean,
+            if gum > 0.5 { " INVENTED" } else { "" }
+        );
+    }
+}
+
 fn mirrored(mesh: &Mesh) -> Mesh {
     // Reflect across the plane through the centroid normal to the arch's own right axis: a mirror in any frame.
     let frame = cusp::segment::orient(mesh);
@@ -156,9 +217,39 @@ fn mirrored(mesh: &Mesh) -> Mesh {
     Mesh::new(pos, tris).expect("mirrored mesh")
 }
 
-fn decimated(mesh: &Mesh) -> Mesh {
-    let tris: Vec<[u32; 3]> = mesh.triangles().iter().step_by(2).copied().collect();
-    Mesh::new(mesh.positions().to_vec(), tris).expect("decimated mesh")
+/// The mesh simplified by edge collapse (meshoptimizer) to about `vertices` vertices, as a scanner's "reduced"
+/// export is, with the index of each kept vertex in `mesh` (its label carries over).
+fn decimated(mesh: &Mesh, vertices: usize) -> (Mesh, Vec<u32>) {
+    let bytes: Vec<u8> =
+        mesh.positions().iter().flat_map(|p| [p.x as f32, p.y as f32, p.z as f32]).flat_map(f32::to_ne_bytes).collect();
+    let adapter = meshopt::VertexDataAdapter::new(&bytes, 12, 0).expect("positions as f32 triples");
+    let indices: Vec<u32> = mesh.triangles().iter().flatten().copied().collect();
+    let kept = meshopt::simplify(&indices, &adapter, vertices * 6, 1.0, meshopt::SimplifyOptions::None, None);
+    let tris: Vec<[u32; 3]> = kept.chunks_exact(3).map(|t| [t[0], t[1], t[2]]).collect();
+    let mut used = vec![false; mesh.vertex_count()];
+    tris.iter().flatten().for_each(|&v| used[v as usize] = true);
+    Mesh::new(mesh.positions().to_vec(), tris).expect("simplified mesh").submesh_within(&used)
+}
+
+/// Every triangle cut in four at its edges' midpoints (a denser export of the same surface), with the labels:
+/// a midpoint takes its edge's label when both ends agree, else the lower end's.
+fn subdivided(mesh: &Mesh, labels: &[i32]) -> (Mesh, Vec<i32>) {
+    let mut pos = mesh.positions().to_vec();
+    let mut lab = labels.to_vec();
+    let mut mid: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    let mut at = |a: u32, b: u32, pos: &mut Vec<Point3<f64>>, lab: &mut Vec<i32>| {
+        *mid.entry((a.min(b), a.max(b))).or_insert_with(|| {
+            pos.push(nalgebra::center(&pos[a as usize], &pos[b as usize]));
+            lab.push(if lab[a as usize] == lab[b as usize] { lab[a as usize] } else { lab[a.min(b) as usize] });
+            (pos.len() - 1) as u32
+        })
+    };
+    let mut tris = Vec::with_capacity(mesh.face_count() * 4);
+    for &[a, b, c] in mesh.triangles() {
+        let (ab, bc, ca) = (at(a, b, &mut pos, &mut lab), at(b, c, &mut pos, &mut lab), at(c, a, &mut pos, &mut lab));
+        tris.extend([[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]]);
+    }
+    (Mesh::new(pos, tris).expect("subdivided mesh"), lab)
 }
 
 fn real_dir() -> PathBuf {
@@ -259,7 +350,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let m = mirrored(&mesh);
             let gl = Teeth3dsLabels::new("", gt.jaw, gt.labels.iter().map(|&l| mirror_fdi(l)).collect());
             rows.push(evaluate(&source, &scan, "mirror", &m, &gl));
-            rows.push(evaluate(&source, &scan, "half faces", &decimated(&mesh), &gt));
+            if mesh.vertex_count() < 20_000 {
+                let (m, l) = subdivided(&mesh, &gt.labels);
+                rows.push(evaluate(&source, &scan, "subdiv x4", &m, &Teeth3dsLabels::new("", gt.jaw, l)));
+            }
+            for target in [5_000, 20_000] {
+                if mesh.vertex_count() > target * 3 / 2 {
+                    let (m, old) = decimated(&mesh, target);
+                    let gl = Teeth3dsLabels::new("", gt.jaw, old.iter().map(|&v| gt.labels[v as usize]).collect());
+                    rows.push(evaluate(&source, &scan, &format!("decim {}k", target / 1000), &m, &gl));
+                }
+            }
             // A shallow scan: cut 9 mm below the crown tips (the true occlusal direction), labels kept per vertex.
             if let Some((occlusal, _)) = true_frame(&mesh, &gt) {
                 let mut hs: Vec<f64> = mesh.positions().iter().map(|p| p.coords.dot(&occlusal)).collect();
@@ -269,6 +370,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (cut, old) = mesh.submesh_within(&keep);
                 let gl = Teeth3dsLabels::new("", gt.jaw, old.iter().map(|&v| gt.labels[v as usize]).collect());
                 rows.push(evaluate(&source, &scan, "trim 9mm", &cut, &gl));
+                // One side of the arch, cut through the true midline (a partial-arch scan).
+                let right = right_axis(&mesh, &gt);
+                let mid = midline_point(&mesh, &gt);
+                for (name, sign) in [("right half", 1.0), ("left half", -1.0)] {
+                    let keep: Vec<bool> = mesh.positions().iter().map(|p| sign * (p - mid).dot(&right) > 0.0).collect();
+                    let (cut, old) = mesh.submesh_within(&keep);
+                    let gl = Teeth3dsLabels::new("", gt.jaw, old.iter().map(|&v| gt.labels[v as usize]).collect());
+                    rows.push(evaluate(&source, &scan, name, &cut, &gl));
+                }
             }
         }
     }

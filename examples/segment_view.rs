@@ -8,7 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = cusp::io::read_mesh(&a[1])?;
     let labels = match a.get(3).filter(|s| s.as_str() != "-") {
         Some(gt) => cusp::io::Teeth3dsLabels::read(gt)?.labels,
-        None => cusp::segment::segment(&m).labels,
+        None => cusp::segment::segment(&m).expect("a dental arch").labels,
     };
     let f = cusp::segment::orient(&m);
     let colors = labels.iter().map(|&l| label_color(l)).collect();

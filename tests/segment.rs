@@ -1,10 +1,10 @@
 //! Segmentation against phantom truth and real annotated scans, scored with the 3DTeethSeg'22 metrics.
 //!
-//! The thresholds are where the method stands (issue 5's targets are TSA ≥ 0.97 / TIR ≥ 0.97 on phantoms and
-//! TSA ≥ 0.95 / TIR ≥ 0.90 on real scans): they keep it from getting worse while it is improved. Measured:
-//! phantoms (coarse, seeds 1–2) TSA 0.994, TLA 0.999, TIR 1.000; the seven labelled real scans TSA 0.960,
-//! TLA 0.991, TIR 1.000 (what is left: the flanks of lingually tilted lower molars, one ring of vertices on
-//! the gum line, remnants of two upper tuberosities).
+//! The thresholds are where the method stands (issue 22's targets: TSA ≥ 0.96, TIR ≥ 0.98, every arch ≥ 0.90):
+//! they keep it from getting worse while it is improved. Measured: phantoms (coarse, seeds 1–2) TSA 0.994,
+//! TLA 0.999, TIR 1.000; the 16 labelled real arches TSA 0.923 (worst 0.791), TLA 0.979, TIR 0.906, the jaw
+//! right on all (what is left: gingiva grown into the tooth on arches with teeth missing, numbering shifted
+//! there, instances on tuberosities). `examples/segment_eval.rs` gives the per-scan and per-source figures.
 
 mod common;
 
@@ -23,7 +23,7 @@ fn truth_of(jaw: &JawModel) -> Teeth3dsLabels {
 }
 
 fn run(mesh: &Mesh, gt: &Teeth3dsLabels) -> SegmentationScore {
-    let seg = segment(mesh);
+    let seg = segment(mesh).expect("a dental arch");
     let pred =
         Teeth3dsLabels { id_patient: String::new(), jaw: seg.frame.jaw, labels: seg.labels, instances: seg.instances };
     score(mesh.positions(), gt, &pred)
@@ -107,7 +107,7 @@ fn missing_teeth_leave_the_numbering_right() {
         let spec = PhantomSpec { missing: missing.clone(), third_molars, ..base };
         let p = Phantom::generate(&spec).unwrap();
         for jaw in [&p.upper, &p.lower] {
-            let seg = segment(&jaw.mesh);
+            let seg = segment(&jaw.mesh).expect("a dental arch");
             let found: Vec<i32> = missing.iter().copied().filter(|f| seg.labels.contains(f)).collect();
             let pred = Teeth3dsLabels {
                 id_patient: String::new(),
@@ -123,33 +123,118 @@ fn missing_teeth_leave_the_numbering_right() {
     }
 }
 
+/// Every labelled real arch in the shared data (`*.labels.json` beside a `.ply`), as (source/stem, mesh, truth).
+fn labelled_real_arches(dir: &std::path::Path) -> Vec<(String, Mesh, Teeth3dsLabels)> {
+    let mut out = Vec::new();
+    let mut sources: Vec<_> =
+        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    sources.sort();
+    for s in sources {
+        let mut files: Vec<_> = std::fs::read_dir(&s).unwrap().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let Some(stem) = name.strip_suffix(".labels.json") else { continue };
+            let ply = s.join(format!("{stem}.ply"));
+            if ply.exists() {
+                let m = io::read_mesh(&ply).unwrap().without_labels();
+                let gt = io::read_labels_for(&f, &m).unwrap();
+                out.push((format!("{}/{stem}", s.file_name().unwrap().to_string_lossy()), m, gt));
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn real_scans_are_segmented() {
     let Some(dir) = real_dir() else { return };
+    let arches = labelled_real_arches(&dir);
+    assert!(arches.len() >= 16, "{} labelled real arches", arches.len());
     let mut all = Vec::new();
-    for stem in [
-        "iosseg3d/001_L",
-        "iosseg3d/001_U",
-        "iosseg3d/003_L",
-        "iosseg3d/003_U",
-        "dcbia/P12_teeth_uid",
-        "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered",
-        "meshlabeler/Example_01",
-    ] {
-        let m = io::read_mesh(dir.join(format!("{stem}.ply"))).unwrap();
-        let gt = io::read_labels_for(dir.join(format!("{stem}.labels.json")), &m).unwrap();
-        let s = run(&m, &gt);
-        eprintln!("{stem}: {s:?}");
+    for (name, m, gt) in &arches {
+        let seg = segment(m).expect("a dental arch");
+        assert_eq!(seg.frame.jaw, gt.jaw, "{name}: the jaw");
+        let pred = Teeth3dsLabels::new("", seg.frame.jaw, seg.labels.clone());
+        let s = score(m.positions(), gt, &pred);
+        eprintln!(
+            "{name}: TSA {:.3} TLA {:.3} TIR {:.3} teeth {}/{}",
+            s.tsa, s.tla, s.tir, s.predicted_teeth, s.gt_teeth
+        );
         all.push(s);
     }
     let mean = |f: fn(&SegmentationScore) -> f64| all.iter().map(f).sum::<f64>() / all.len() as f64;
     let (tsa, tla, tir) = (mean(|s| s.tsa), mean(|s| s.tla), mean(|s| s.tir));
-    eprintln!("real: TSA {tsa:.3}, TLA {tla:.3}, TIR {tir:.3}");
-    assert!(tsa > 0.957 && tla > 0.985 && tir > 0.99, "TSA {tsa}, TLA {tla}, TIR {tir}");
-    // No tooth cut in two or found where there is none, but for 001_U's two tuberosities (measured: 2; a long
-    // second molar placed as "17" + "18" made it 3).
+    let worst = all.iter().map(|s| s.tsa).fold(1.0, f64::min);
+    eprintln!("real ({} arches): TSA {tsa:.3} (worst {worst:.3}), TLA {tla:.3}, TIR {tir:.3}", all.len());
+    // Where the method stands on these 16 arches (measured TSA 0.923, worst 0.791, TLA 0.979, TIR 0.906; issue
+    // 22's target is TSA ≥ 0.96, every arch ≥ 0.90): a floor against getting worse, not the goal.
+    assert!(tsa > 0.915 && worst > 0.78 && tla > 0.97 && tir > 0.88, "TSA {tsa} (worst {worst}), TLA {tla}, TIR {tir}");
     let extra: usize = all.iter().map(|s| s.predicted_teeth.saturating_sub(s.gt_teeth)).sum();
-    assert!(extra <= 2, "{extra} instances more than teeth");
+    eprintln!("{extra} instances more than teeth");
+    assert!(extra <= 18, "{extra} instances more than teeth (measured 18)");
+}
+
+#[test]
+fn what_is_no_dental_arch_is_refused() {
+    use cusp::segment::SegmentError;
+    let refused = |name: &str, m: &Mesh| {
+        let r = segment(m);
+        eprintln!("{name}: {:?}", r.as_ref().map(|s| s.teeth.clone()));
+        r.err().unwrap_or_else(|| panic!("{name} was segmented as a jaw"))
+    };
+    assert!(matches!(refused("sphere r25", &Mesh::icosphere(25.0, 5)), SegmentError::Smooth { .. }));
+    assert!(matches!(refused("sphere r40", &Mesh::icosphere(40.0, 5)), SegmentError::Smooth { .. }));
+    assert!(matches!(refused("plane", &Mesh::grid(200, 200, 0.3)), SegmentError::Flat { .. }));
+    let cuboid = Mesh::cuboid(Point3::new(0.0, 0.0, 0.0), Point3::new(50.0, 40.0, 20.0));
+    assert!(matches!(refused("box", &cuboid), SegmentError::Smooth { .. }));
+    // Two triangles 1e8 mm apart: refused before anything is sized by their box.
+    let far = Mesh::new(
+        vec![
+            Point3::new(0.0, 0.0, 0.0),
+            Point3::new(1.0, 0.0, 0.0),
+            Point3::new(0.0, 1.0, 0.0),
+            Point3::new(1e8, 0.0, 0.0),
+            Point3::new(1e8 + 1.0, 0.0, 0.0),
+            Point3::new(1e8, 1.0, 0.0),
+        ],
+        vec![[0, 1, 2], [3, 4, 5]],
+    )
+    .unwrap();
+    assert!(matches!(refused("far apart", &far), SegmentError::TooLarge { .. }));
+    // Every triangle without area: one point, or a collinear strip.
+    let point = Mesh::new(vec![Point3::new(1.0, 2.0, 3.0); 3], vec![[0, 1, 2]]).unwrap();
+    assert!(matches!(refused("one point", &point), SegmentError::NoSurface { .. }));
+    let line: Vec<Point3<f64>> = (0..10).map(|i| Point3::new(i as f64, 0.0, 0.0)).collect();
+    let strip = Mesh::new(line, (0..8).map(|i| [i, i + 1, i + 2]).collect()).unwrap();
+    assert!(matches!(refused("collinear strip", &strip), SegmentError::NoSurface { .. }));
+    let Some(dir) = real_dir() else { return };
+    // A single real crown, and a whole real arch in metres or inches.
+    let crown = io::read_mesh(dir.join("crowns/tag0/byFDI/Ref_Mesh_Tag=0_FDI=16.obj")).unwrap();
+    assert!(matches!(refused("crown 16", &crown), SegmentError::TooSmall { .. }));
+    let arch = io::read_mesh(dir.join("iosseg3d/001_U.ply")).unwrap().without_labels();
+    for (unit, scale) in [("metres", 1e-3), ("inches", 1.0 / 25.4)] {
+        let pos: Vec<Point3<f64>> = arch.positions().iter().map(|p| Point3::from(p.coords * scale)).collect();
+        let m = Mesh::new(pos, arch.triangles().to_vec()).unwrap();
+        assert!(matches!(refused(unit, &m), SegmentError::TooSmall { .. }));
+    }
+}
+
+#[test]
+fn degenerate_triangles_do_not_change_the_answer() {
+    let Some(dir) = real_dir() else { return };
+    let m = io::read_mesh(dir.join("iosseg3d/014_L.ply")).unwrap().without_labels();
+    let whole = segment(&m).unwrap();
+    // One face in a hundred collapsed onto a corner (zero area): dropped, the answer kept.
+    let mut tris = m.triangles().to_vec();
+    for t in tris.iter_mut().step_by(100) {
+        t[1] = t[0];
+    }
+    let collapsed = Mesh::new(m.positions().to_vec(), tris).unwrap();
+    let seg = segment(&collapsed).unwrap();
+    let same = seg.labels.iter().zip(&whole.labels).filter(|(a, b)| a == b).count() as f64 / m.vertex_count() as f64;
+    eprintln!("1 % degenerate faces: {same:.3} of labels unchanged, teeth {:?} (were {:?})", seg.teeth, whole.teeth);
+    assert!(same > 0.95 && seg.teeth == whole.teeth, "{same} of labels unchanged");
 }
 
 #[test]
@@ -158,7 +243,7 @@ fn a_scan_cut_at_the_crowns_is_all_teeth() {
     let p = Phantom::generate(&PhantomSpec::coarse(2)).unwrap();
     let keep: Vec<bool> = p.lower.mesh.labels().unwrap().iter().map(|&l| l != 0).collect();
     let (crowns, _) = p.lower.mesh.submesh_within(&keep);
-    let seg = segment(&crowns);
+    let seg = segment(&crowns).expect("a dental arch");
     let teeth = seg.labels.iter().filter(|&&l| l != 0).count();
     assert!(
         teeth as f64 > 0.95 * crowns.vertex_count() as f64,
@@ -174,19 +259,19 @@ fn a_scan_cut_at_the_crowns_is_all_teeth() {
 fn labels_do_not_depend_on_pose_or_vertex_order() {
     let p = Phantom::generate(&PhantomSpec::coarse(4)).unwrap();
     let m = &p.lower.mesh;
-    let base = segment(m).labels;
+    let base = segment(m).expect("a dental arch").labels;
     // Rotated and moved.
     let iso =
         Isometry3::from_parts(Translation3::new(30.0, -12.0, 7.0), UnitQuaternion::from_euler_angles(1.1, -0.4, 2.3));
     let moved = m.transformed(&iso);
-    let same = segment(&moved).labels.iter().zip(&base).filter(|(a, b)| a == b).count();
+    let same = segment(&moved).expect("a dental arch").labels.iter().zip(&base).filter(|(a, b)| a == b).count();
     assert!(same as f64 > 0.995 * base.len() as f64, "{same} of {} labels kept after a rigid motion", base.len());
     // Vertices renumbered (reversed), triangles re-indexed.
     let n = m.vertex_count() as u32;
     let pos: Vec<Point3<f64>> = m.positions().iter().rev().copied().collect();
     let tris: Vec<[u32; 3]> = m.triangles().iter().map(|t| t.map(|v| n - 1 - v)).collect();
     let shuffled = Mesh::new(pos, tris).unwrap();
-    let labels = segment(&shuffled).labels;
+    let labels = segment(&shuffled).expect("a dental arch").labels;
     let same = (0..n as usize).filter(|&v| labels[n as usize - 1 - v] == base[v]).count();
     assert!(same as f64 > 0.995 * base.len() as f64, "{same} of {} labels kept after renumbering", base.len());
 }
@@ -251,7 +336,7 @@ fn scan_bodies_are_their_own_instances_with_their_site() {
     })
     .unwrap();
     let m = &p.lower.mesh;
-    let seg = cusp::segment::segment(m);
+    let seg = cusp::segment::segment(m).expect("a dental arch");
     assert_eq!(seg.scan_bodies.len(), 2, "{:?}", seg.scan_bodies.iter().map(|b| b.site).collect::<Vec<_>>());
     let mut sites: Vec<Option<i32>> = seg.scan_bodies.iter().map(|b| b.site).collect();
     sites.sort();

@@ -254,6 +254,18 @@ impl Mesh {
         (0..self.face_count()).map(|f| 0.5 * self.face_area_vector(f).norm()).sum()
     }
 
+    /// Area per vertex: a third of each of its triangles' areas (mm²); the sum is [`Mesh::area`].
+    pub fn vertex_areas(&self) -> Vec<f64> {
+        let mut a = vec![0.0; self.positions.len()];
+        for (f, t) in self.triangles.iter().enumerate() {
+            let third = self.face_area_vector(f).norm() / 6.0;
+            for &v in t {
+                a[v as usize] += third;
+            }
+        }
+        a
+    }
+
     /// Signed enclosed volume (mm³) by the divergence theorem; meaningful for a closed, outward-oriented mesh.
     pub fn signed_volume(&self) -> f64 {
         let c = self.bounding_box().map(|b| b.center().coords).unwrap_or_else(Vector3::zeros);

@@ -6,8 +6,10 @@
 //! grow each tooth from its stretch's middle until neighbours meet in their embrasure.
 
 mod fronts;
+mod gate;
 mod orient;
 mod teeth;
 
+pub use gate::{SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM};
 pub use orient::{orient, ArchFrame};
 pub use teeth::{segment, ScanBodySite, Segmentation};

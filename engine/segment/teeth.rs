@@ -1,5 +1,6 @@
 //! Gingiva, teeth and FDI numbers from height and curvature along the arch.
 
+use super::gate::SegmentError;
 use super::orient::{orient_with, ArchFrame};
 use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
@@ -134,10 +135,24 @@ const SMOOTH_NEAR_MM: f64 = 1.0;
 /// found runs too high, go); the phantoms' stylised molars hold at every value.
 const SMOOTH_FAR_MM: f64 = 4.0;
 
-/// Segments a jaw mesh (any orientation, mm).
-pub fn segment(mesh: &Mesh) -> Segmentation {
+/// Segments a jaw mesh (any orientation, mm), or says why it is no dental arch.
+///
+/// Triangles without area (a scanner's slivers, duplicated corners) are left out of the surface first; the
+/// labels are still one per vertex of `mesh`.
+pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
+    super::gate::check_surface(mesh)?;
+    let cleaned;
+    let mesh = if (0..mesh.face_count()).any(|f| mesh.face_area_vector(f).norm() == 0.0) {
+        let kept = mesh.triangles().iter().enumerate().filter(|(f, _)| mesh.face_area_vector(*f).norm() > 0.0);
+        cleaned = Mesh::new(mesh.positions().to_vec(), kept.map(|(_, t)| *t).collect())
+            .expect("a subset of a valid mesh's triangles is valid");
+        &cleaned
+    } else {
+        mesh
+    };
     let curvature = mesh.curvature();
     let frame = orient_with(mesh, &curvature);
+    super::gate::check_shape(mesh, &frame, &curvature)?;
     let n = mesh.vertex_count();
     let local: Vec<Vector3<f64>> = mesh.positions().iter().map(|p| frame.local(p)).collect();
     // 1. Arch curve through the crowns: the mean of the highest third of the surface per 4° sector seen from
@@ -328,7 +343,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         // area over the border's length is the band's mean width (only measured when the crease has not
         // decided already, and only a scan with a rim has one).
         let band = || {
-            let varea = vertex_areas(mesh);
+            let varea = mesh.vertex_areas();
             let gum_area: f64 = (0..n).filter(|&v| !c[v]).map(|v| varea[v]).sum();
             let p = mesh.positions();
             let border: f64 = topology
@@ -364,20 +379,20 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(sr[v].0), b.max(sr[v].0)));
     if !smin.is_finite() {
         let dentition = Dentition { jaw: frame.jaw, teeth: Vec::new() };
-        return Segmentation {
+        return Ok(Segmentation {
             frame,
             labels: vec![0; n],
             instances: vec![0; n],
             teeth: Vec::new(),
             dentition,
             scan_bodies: Vec::new(),
-        };
+        });
     }
     let nf = ((smax - smin) / fine).ceil() as usize + 1;
     let fb = |s: f64| (((s - smin) / fine).floor().max(0.0) as usize).min(nf - 1);
     let mut area = vec![0.0f64; nf];
     let mut height = vec![f64::NEG_INFINITY; nf];
-    let varea = vertex_areas(mesh);
+    let varea = mesh.vertex_areas();
     let mut groove = vec![0.0f64; nf];
     for v in (0..n).filter(|&v| crown[v]) {
         let k = fb(sr[v].0);
@@ -562,7 +577,7 @@ pub fn segment(mesh: &Mesh) -> Segmentation {
         }
     }
     let dentition = Dentition::from_labels(mesh, &labels, frame.jaw, frame.occlusal);
-    Segmentation { frame, labels, instances, teeth, dentition, scan_bodies }
+    Ok(Segmentation { frame, labels, instances, teeth, dentition, scan_bodies })
 }
 
 /// Mean of `values` over each vertex and its ring of neighbours.
@@ -782,18 +797,6 @@ fn clean_regions(adj: &crate::mesh::Csr, tooth: &mut [bool]) {
             }
         }
     }
-}
-
-/// Area around each vertex: a third of each adjacent triangle's area (mm²).
-fn vertex_areas(mesh: &Mesh) -> Vec<f64> {
-    let mut a = vec![0.0; mesh.vertex_count()];
-    for (f, t) in mesh.triangles().iter().enumerate() {
-        let third = mesh.face_area_vector(f).norm() / 6.0;
-        for &v in t {
-            a[v as usize] += third;
-        }
-    }
-    a
 }
 
 /// Running mean over ±`k` bins.
