@@ -787,6 +787,8 @@ fn run(cli: Cli) -> Result<()> {
                 (cusp::occlusion::Antagonist::new(&u), cusp::occlusion::Antagonist::new(&l));
             let du = lower_index.signed_distances(&u, reach);
             let dl = upper_index.signed_distances(&l, reach);
+            let bite_check = cusp::occlusion::check_bite(&u, &l, (&ul, &ll), &du, &dl, reach)
+                .with_context(|| format!("{} and {} are not in a bite", upper.display(), lower.display()))?;
             let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, occlusal_uncertainty, Some((&ul, &ll)));
             let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
             let clearance = match prep {
@@ -824,6 +826,7 @@ fn run(cli: Cli) -> Result<()> {
                 "lower_contacts": rl,
                 "upper_proximal": cusp::occlusion::proximal_contacts(&u, &ul, uncertainty),
                 "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
+                "bite_check": bite_check,
                 "prep": prep,
                 "clearance": clearance,
                 "material": chosen,

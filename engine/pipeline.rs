@@ -435,6 +435,8 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             rayon::join(|| crate::occlusion::Antagonist::new(u), || crate::occlusion::Antagonist::new(l));
         let du = lower_index.signed_distances(u, reach);
         let dl = upper_index.signed_distances(l, reach);
+        crate::occlusion::check_bite(u, l, (&labels[0], &labels[1]), &du, &dl, reach)
+            .map_err(|e| PipelineError::Stage { stage: "occlusion".into(), message: e.to_string() })?;
         let ru = crate::occlusion::contact_regions(u, l, &du, threshold, uncertainty, Some((&labels[0], &labels[1])));
         let rl = crate::occlusion::contact_regions(l, u, &dl, threshold, uncertainty, Some((&labels[1], &labels[0])));
         views[0].layers.push(ViewLayer {

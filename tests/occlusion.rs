@@ -90,7 +90,16 @@ fn proximal_contacts_match_the_truth_and_are_classed() {
                 .iter()
                 .find(|c| (c.teeth[0] == t.a && c.teeth[1] == t.b) || (c.teeth[0] == t.b && c.teeth[1] == t.a))
                 .unwrap_or_else(|| panic!("seed {seed}: contact {}–{} at {:.3} mm not found", t.a, t.b, t.distance));
-            eprintln!("seed {seed} {}–{}: {:.3} mm (true {:.3}) {:?}", t.a, t.b, f.distance_mm, t.distance, f.class);
+            eprintln!(
+                "seed {seed} {}–{}: {:.3} mm (true {:.3}) {:?} border {:.2}",
+                t.a, t.b, f.distance_mm, t.distance, f.class, f.shared_border_mm
+            );
+            // Crowns the phantom fuses where they (nearly) touch share a border: closed — no gap the scan shows,
+            // its size not measured — which is right for a true distance within the tight-to-touching range.
+            if f.class == ContactClass::Closed {
+                assert!(t.distance <= 0.05, "seed {seed} {}–{} closed, true {}", t.a, t.b, t.distance);
+                continue;
+            }
             assert!(
                 (f.distance_mm - t.distance).abs() <= 0.015,
                 "seed {seed} {}–{}: {} vs {}",
@@ -107,7 +116,7 @@ fn proximal_contacts_match_the_truth_and_are_classed() {
             assert!(found.iter().any(|c| c.class == ContactClass::Open && c.teeth.iter().any(|f| f % 10 <= 3)));
         }
         if spacing < -0.1 {
-            assert!(found.iter().any(|c| c.class == ContactClass::Overlapping));
+            assert!(found.iter().any(|c| matches!(c.class, ContactClass::Overlapping | ContactClass::Closed)));
         }
     }
 }
@@ -243,4 +252,99 @@ fn lower_jaw_settles_from_an_open_start_into_the_true_bite() {
     }
     let mean = errors.iter().sum::<f64>() / errors.len() as f64;
     assert!(mean < 0.08, "mean {mean} mm RMS from the true bite over six phantoms");
+}
+
+#[test]
+fn only_two_jaws_in_a_bite_are_read_as_one() {
+    use cusp::occlusion::{check_bite, OcclusionError};
+    use nalgebra::{Isometry3, Translation3, UnitQuaternion, Vector3};
+    let p = Phantom::generate(&PhantomSpec::coarse(3)).unwrap();
+    let (u, l) = (p.upper.mesh.clone().without_labels(), p.lower.mesh.clone().without_labels());
+    let reach = cusp::occlusion::contact_map_range(0.1, 0.02);
+    let check = |a: &cusp::mesh::Mesh, b: &cusp::mesh::Mesh| {
+        let (da, db) = (signed_distances(a, b, reach), signed_distances(b, a, reach));
+        check_bite(a, b, (&[], &[]), &da, &db, reach)
+    };
+    // The true bite passes: facing, touching, nothing inside the other.
+    let ok = check(&u, &l).expect("the phantom's bite is a bite");
+    eprintln!("true bite: {ok:?}");
+    assert!(ok.facing_deg < 20.0 && ok.fronts_deg < 20.0 && ok.penetration_area_mm2 < 1.0 && ok.nearest_mm < 0.1);
+    // An upper given as the lower, and two copies of one jaw, are not a pair.
+    assert!(matches!(check(&l, &u), Err(OcclusionError::WrongJaw { given: "upper", .. })));
+    assert!(matches!(check(&u, &u), Err(OcclusionError::WrongJaw { given: "lower", .. })));
+    // The lower turned over (exported in its own frame, crowns up like the upper's): not facing.
+    let c = l.bounding_box().unwrap().center();
+    let flip =
+        Isometry3::rotation_wrt_point(UnitQuaternion::from_axis_angle(&Vector3::x_axis(), std::f64::consts::PI), c);
+    assert!(matches!(check(&u, &l.transformed(&flip)), Err(OcclusionError::NotFacing { .. })));
+    // Pushed 2 mm into the upper: interpenetrating; drawn 5 mm away: apart.
+    let up = |mm: f64| Isometry3::from_parts(Translation3::new(0.0, 0.0, mm), UnitQuaternion::identity());
+    let deep = check(&u, &l.transformed(&up(2.0)));
+    eprintln!("2 mm in: {deep:?}");
+    assert!(matches!(deep, Err(OcclusionError::Interpenetrating { area_mm2, .. }) if area_mm2 > 100.0));
+    assert!(matches!(check(&u, &l.transformed(&up(-5.0))), Err(OcclusionError::Apart { .. })));
+    // Labels decide which jaw each is when they are given.
+    let (da, db) = (signed_distances(&u, &l, reach), signed_distances(&l, &u, reach));
+    let swapped = check_bite(&u, &l, (p.lower.mesh.labels().unwrap(), p.upper.mesh.labels().unwrap()), &da, &db, reach);
+    assert!(matches!(swapped, Err(OcclusionError::WrongJaw { how: "by its labels", .. })));
+}
+
+#[test]
+fn real_jaws_exported_apart_are_refused() {
+    use cusp::occlusion::{check_bite, OcclusionError};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real/iosseg3d");
+    if !dir.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have the shared real scans");
+        return;
+    }
+    let reach = cusp::occlusion::contact_map_range(0.1, 0.02);
+    for id in ["001", "003", "014", "059", "096"] {
+        let u = cusp::io::read_mesh(dir.join(format!("{id}_U.ply"))).unwrap().without_labels();
+        let l = cusp::io::read_mesh(dir.join(format!("{id}_L.ply"))).unwrap().without_labels();
+        let (du, dl) = (signed_distances(&u, &l, reach), signed_distances(&l, &u, reach));
+        let r = check_bite(&u, &l, (&[], &[]), &du, &dl, reach);
+        eprintln!("{id}: {r:?}");
+        assert!(
+            matches!(r, Err(OcclusionError::NotFacing { .. } | OcclusionError::Interpenetrating { .. })),
+            "{id}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn real_neighbours_meet_and_do_not_overlap() {
+    use cusp::occlusion::{proximal_contacts, ContactClass};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
+    if !dir.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have the shared real scans");
+        return;
+    }
+    let (mut closed, mut total) = (0, 0);
+    for stem in [
+        "iosseg3d/001_U",
+        "iosseg3d/001_L",
+        "iosseg3d/059_L",
+        "alsheghri/Upper001C_labeled_original_tol0_5_decimated_msn_registered",
+        "teeth3ds/I9OKVRWS_upper_gt",
+        "meshlabeler/Example_01",
+    ] {
+        let m = cusp::io::read_mesh(dir.join(format!("{stem}.ply"))).unwrap().without_labels();
+        let gt = cusp::io::read_labels_for(dir.join(format!("{stem}.labels.json")), &m).unwrap();
+        let found = proximal_contacts(&m, &gt.labels, 0.02);
+        for c in &found {
+            eprintln!(
+                "{stem} {}|{}: {:?} {:.2} mm, border {:.1} mm",
+                c.teeth[0], c.teeth[1], c.class, c.distance_mm, c.shared_border_mm
+            );
+            // Intact neighbours cannot overlap; a scan's crowns meet along a shared border.
+            assert!(c.class != ContactClass::Overlapping, "{stem} {:?} overlap {:.2} mm", c.teeth, c.distance_mm);
+        }
+        closed += found.iter().filter(|c| c.class == ContactClass::Closed).count();
+        // Neighbours in a scan are in contact or apart by a visible gap, rarely more than a diastema.
+        let open = found.iter().filter(|c| c.class == ContactClass::Open).count();
+        eprintln!("{stem}: {open} of {} contacts open", found.len());
+        total += found.len();
+    }
+    eprintln!("{closed} of {total} contacts closed along a shared border");
+    assert!(closed * 4 >= total, "{closed} of {total}");
 }

@@ -3,10 +3,15 @@
 //! bite registration from a buccal scan, and bite settling when there is no bite record.
 
 mod bite;
+mod gate;
 mod proximal;
 mod settle;
 
 pub use bite::{register_bite, BiteError, BiteRegistration, JawFit};
+pub use gate::{
+    check_bite, BiteCheck, OcclusionError, FACING_MAX_DEG, FRONTS_MAX_DEG, PENETRATION_AREA_MM2,
+    PENETRATION_TOLERANCE_MM,
+};
 pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
 pub use settle::{settle, SettleError, SettleOptions, Settled};
 

@@ -17,6 +17,9 @@ pub enum ContactClass {
     Tight,
     /// d < −0.05 mm: the crowns overlap (crowding, or a restoration to adjust).
     Overlapping,
+    /// The crowns meet along a border the scan shares between them and measure as overlapping: the scanner saw
+    /// no gap between them (a closed contact), and how tight it is cannot be measured from the surface.
+    Closed,
 }
 
 /// Class of a signed distance (mm).
@@ -45,6 +48,31 @@ pub struct ProximalContact {
     pub class: ContactClass,
     /// Whether the distance lies within the measurement uncertainty of a class boundary.
     pub uncertain: bool,
+    /// Length of the border the two crowns share in the mesh (mm): a scan's neighbours that meet are one
+    /// surface there (class [`ContactClass::Closed`], distance 0); separately closed crowns share none.
+    pub shared_border_mm: f64,
+}
+
+/// Crowns sharing at least this much border (mm) meet in the scan: a contact, not two surfaces to measure
+/// between (the faces on either side of such a border belong to one crown or the other, never both).
+pub const SHARED_BORDER_MIN_MM: f64 = 0.5;
+
+/// Length (mm) and midpoint of the mesh edges joining a vertex labelled `a` to one labelled `b`.
+fn shared_border(mesh: &Mesh, labels: &[i32], a: i32, b: i32) -> (f64, Point3<f64>) {
+    let p = mesh.positions();
+    let (mut len, mut at) = (0.0, nalgebra::Vector3::zeros());
+    for t in mesh.triangles() {
+        for k in 0..3 {
+            let (u, v) = (t[k] as usize, t[(k + 1) % 3] as usize);
+            // Each interior edge is seen from both of its triangles: count it from the one where u < v.
+            if u < v && ((labels[u] == a && labels[v] == b) || (labels[u] == b && labels[v] == a)) {
+                let l = (p[u] - p[v]).norm();
+                len += l;
+                at += l * nalgebra::center(&p[u], &p[v]).coords;
+            }
+        }
+    }
+    (len, Point3::from(if len > 0.0 { at / len } else { at }))
 }
 
 /// Signed distance between two open crowns (negative = overlap depth), with the two points it is measured
@@ -66,7 +94,8 @@ fn crown_gap(a: &CutSurface, b: &CutSurface) -> Option<(f64, Point3<f64>, Point3
 }
 
 /// Proximal contacts of every pair of neighbouring teeth (consecutive in arch order, the central incisors
-/// included) that come within 1 mm of each other. `uncertainty_mm` marks distances that close to a class
+/// included) that come within 1 mm of each other, or meet along a shared border of the mesh (a scan's
+/// neighbours: [`ContactClass::Closed`]). `uncertainty_mm` marks distances that close to a class
 /// boundary (0.1, 0 or −0.05 mm).
 pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Vec<ProximalContact> {
     let mut fdis: Vec<i32> = labels.iter().copied().filter(|&l| crate::dentition::is_fdi(l)).collect();
@@ -83,7 +112,23 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
         if !neighbours {
             continue;
         }
-        let Some((d, pa, pb)) = crown_gap(&crowns[i], &crowns[i + 1]) else { continue };
+        // Crowns that meet in the scan share a border: there one crown's open surface runs on as the other's,
+        // and measuring one against the other finds it "inside" — overlaps intact neighbours cannot have. A
+        // gap measured across a shared border (crowns joined only low at the gum) stands.
+        let (shared_border_mm, at) = shared_border(mesh, labels, a, b);
+        let measured = crown_gap(&crowns[i], &crowns[i + 1]);
+        if shared_border_mm >= SHARED_BORDER_MIN_MM && measured.is_none_or(|(d, _, _)| d < 0.0) {
+            out.push(ProximalContact {
+                teeth: [a, b],
+                distance_mm: 0.0,
+                at: at.coords.into(),
+                class: ContactClass::Closed,
+                uncertain: false,
+                shared_border_mm,
+            });
+            continue;
+        }
+        let Some((d, pa, pb)) = measured else { continue };
         if d > 1.0 {
             continue;
         }
@@ -94,6 +139,7 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
             at: nalgebra::center(&pa, &pb).coords.into(),
             class: classify(d),
             uncertain,
+            shared_border_mm,
         });
     }
     out

@@ -157,7 +157,7 @@ pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
         if !prox.is_empty() {
             let _ = write!(
                 s,
-                "<p class=answer>Contacts between neighbours: open above 100 µm, touching 0–100 µm, tight to −50 µm, overlapping beyond.</p>{}",
+                "<p class=answer>Contacts between neighbours: open above 100 µm, touching 0–100 µm, tight to −50 µm, overlapping beyond; closed where the scan shows the crowns as one surface (no gap seen, its tightness not measurable).</p>{}",
                 table(&["contact", "gap (µm; − overlap)", "class", ""], &prox)
             );
         }
