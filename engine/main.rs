@@ -128,7 +128,9 @@ enum Command {
     /// occlusal clearance of a preparation with a verdict per material.
     ///
     /// Writes DIR/upper.contacts.ply and DIR/lower.contacts.ply coloured in 25 µm bands (red: penetration,
-    /// green: contact, blue: open) and DIR/occlusion.json. Example:
+    /// green: contact, blue: open) with the signed distance per vertex (mm, PLY property `quality`: MeshLab
+    /// and others re-threshold it), and DIR/occlusion.json. Jaws that are not in a bite (exported apart, an
+    /// upper given as the lower) are refused: give --bite or --settle. Example:
     /// cusp occlusion --upper upper.stl --lower lower.stl --prep 16 --out occl
     Occlusion {
         /// Upper jaw mesh.
@@ -230,7 +232,8 @@ enum Command {
     /// reports each tooth's movement in its own frame; with a plan, planned against achieved.
     ///
     /// Writes DIR/progress.json, DIR/after_vs_before.ply (the later scan coloured by its distance to the
-    /// earlier one, ±0.5 mm) and, with a plan, DIR/after_vs_plan.ply (against the planned stage).
+    /// earlier one, ±0.5 mm, with the distance in mm as the PLY property `quality`) and, with a plan,
+    /// DIR/after_vs_plan.ply (against the planned stage).
     /// Example: cusp progress --before t0.ply --before-labels t0.labels.json --after t1.ply --plan plan.json --stage 10 --out progress
     Progress {
         /// The earlier scan (t0).
@@ -815,7 +818,11 @@ fn run(cli: Cli) -> Result<()> {
                 io::write_mesh(out.join("lower.settled.ply"), &l, WriteOptions::default())?;
             }
             for (name, mesh, d) in [("upper", &u, &du), ("lower", &l, &dl)] {
-                let coloured = mesh.clone().with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?;
+                // Colours to look at, and the signed distance itself (mm, the PLY's `quality`) to re-threshold.
+                let coloured = mesh
+                    .clone()
+                    .with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?
+                    .with_values(d.clone())?;
                 io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
             }
             let report = serde_json::json!({
@@ -1055,7 +1062,7 @@ fn run(cli: Cli) -> Result<()> {
             let coloured = |reference: &cusp::mesh::Mesh| -> Result<cusp::mesh::Mesh> {
                 let d = cusp::occlusion::signed_distances(&after_in_0, reference, 2.0);
                 let c = d.iter().map(|&x| cusp::report::render::diverging_color(-x / 0.5)).collect();
-                Ok(after_in_0.clone().with_colors(c)?)
+                Ok(after_in_0.clone().with_colors(c)?.with_values(d)?)
             };
             io::write_mesh(out.join("after_vs_before.ply"), &coloured(&m0)?, WriteOptions::default())?;
             if let (Some(p), Some(k)) = (&plan, stage) {

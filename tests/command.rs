@@ -193,7 +193,27 @@ fn occlusion_report_from_the_command_line() {
     let o = cusp(&bad.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("emax"));
     assert!(!report["lower_contacts"].as_array().unwrap().is_empty());
-    assert!(io::read_mesh(occ.join("lower.contacts.ply")).unwrap().colors().is_some());
+    let map = io::read_mesh(occ.join("lower.contacts.ply")).unwrap();
+    assert!(map.colors().is_some());
+    // The distances themselves ride along (mm): the nearest is the closest contact reported.
+    let nearest = map.values().expect("signed distances in the map").iter().copied().fold(f64::INFINITY, f64::min);
+    let closest = report["lower_contacts"].as_array().unwrap().iter().filter_map(|c| c["min_distance_mm"].as_f64());
+    let closest = closest.fold(f64::INFINITY, f64::min);
+    assert!((nearest - closest).abs() < 1e-4, "map {nearest} vs contacts {closest}");
+    assert!(report["bite_check"]["penetration_area_mm2"].as_f64().unwrap() < 1.0);
+    // The same jaws given the wrong way round are refused, not measured.
+    let mut swapped = args.clone();
+    let (iu, il) =
+        (swapped.iter().position(|a| a == "--upper").unwrap(), swapped.iter().position(|a| a == "--lower").unwrap());
+    swapped.swap(iu + 1, il + 1);
+    let (lu, ll) = (
+        swapped.iter().position(|a| a == "--upper-labels").unwrap(),
+        swapped.iter().position(|a| a == "--lower-labels").unwrap(),
+    );
+    swapped.swap(lu + 1, ll + 1);
+    let o = cusp(&swapped.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("swap --upper and --lower"), "{err}");
     // Settling a lower jaw given in the bite: it comes to rest near it, touching and not penetrating, and
     // the contacts carry the estimate's uncertainty (the accuracy from an open start: tests/occlusion.rs).
     let settled_dir = dir.path().join("settled");

@@ -46,6 +46,20 @@ fn ply_round_trip_keeps_every_attribute() {
         for (x, y) in b.normals().unwrap().iter().zip(m.normals().unwrap()) {
             assert!((x - y).norm() < 1e-6);
         }
+        assert!(b.values().is_none());
+    }
+    // A signed distance per vertex (mm) is the vertex property `quality`, as MeshLab writes and reads it.
+    let m = rich_mesh();
+    let d: Vec<f64> = (0..m.vertex_count()).map(|i| (i as f64 * 0.37).sin() * 0.4 - 0.05).collect();
+    let m = m.with_values(d.clone()).unwrap();
+    for ascii in [false, true] {
+        let bytes = encode_mesh(&m, Format::Ply, WriteOptions { ascii });
+        assert!(String::from_utf8_lossy(&bytes[..400]).contains("property float quality"));
+        let b = parse_mesh(&bytes, Format::Ply).unwrap();
+        for (x, y) in b.values().expect("values read back").iter().zip(&d) {
+            assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+        }
+        assert_eq!(b.labels(), m.labels());
     }
 }
 

@@ -1,5 +1,5 @@
-//! Stanford PLY: ASCII, binary little- and big-endian; vertex normals, colours and an integer label property,
-//! polygon faces (triangulated as fans), extra elements and properties skipped.
+//! Stanford PLY: ASCII, binary little- and big-endian; vertex normals, colours, a scalar (`quality`) and an
+//! integer label property, polygon faces (triangulated as fans), extra elements and properties skipped.
 
 use super::error::{ParseError, Place};
 use super::text::{lines, parse_f64, tokens, Lexer};
@@ -317,6 +317,7 @@ pub fn parse(bytes: &[u8]) -> Result<Mesh, ParseError> {
     let mut triangles: Vec<[u32; 3]> = Vec::new();
     let mut face_labels = Vec::new();
     let mut has_fl = false;
+    let mut values = Vec::new();
     let mut vertex_count = None;
 
     for el in &header.elements {
@@ -333,6 +334,7 @@ pub fn parse(bytes: &[u8]) -> Result<Mesh, ParseError> {
                     idx(&["blue", "diffuse_blue", "b"]),
                 ];
                 let l = idx(&["label", "labels", "fdi"]);
+                let q = idx(&["quality", "scalar"]);
                 has_n = n.iter().all(Option::is_some);
                 has_c = c.iter().all(Option::is_some);
                 has_l = l.is_some();
@@ -359,6 +361,9 @@ pub fn parse(bytes: &[u8]) -> Result<Mesh, ParseError> {
                     }
                     if let Some(l) = l {
                         labels.push(vals[l] as i32);
+                    }
+                    if let Some(q) = q {
+                        values.push(vals[q]);
                     }
                 }
                 vertex_count = Some(el.count);
@@ -446,6 +451,9 @@ pub fn parse(bytes: &[u8]) -> Result<Mesh, ParseError> {
     if has_fl {
         mesh = mesh.with_face_labels(face_labels).map_err(fmt_err)?;
     }
+    if !values.is_empty() {
+        mesh = mesh.with_values(values).map_err(fmt_err)?;
+    }
     Ok(mesh)
 }
 
@@ -483,6 +491,9 @@ pub fn encode(mesh: &Mesh, ascii: bool) -> Vec<u8> {
     if mesh.labels().is_some() {
         h.push_str("property int label\n");
     }
+    if mesh.values().is_some() {
+        h.push_str("property float quality\n");
+    }
     h.push_str(&format!("element face {}\nproperty list uchar int vertex_indices\n", mesh.face_count()));
     if mesh.face_labels().is_some() {
         h.push_str("property int label\n");
@@ -506,6 +517,9 @@ pub fn encode(mesh: &Mesh, ascii: bool) -> Vec<u8> {
         }
         if let Some(l) = mesh.labels() {
             w.i32(l[i]);
+        }
+        if let Some(x) = mesh.values() {
+            w.f32(x[i] as f32);
         }
         w.end();
     }

@@ -83,6 +83,7 @@ pub struct Mesh {
     colors: Option<Vec<[u8; 3]>>,
     labels: Option<Vec<i32>>,
     face_labels: Option<Vec<i32>>,
+    values: Option<Vec<f64>>,
 }
 
 fn check_len(attribute: &'static str, found: usize, expected: usize, per: &'static str) -> Result<(), MeshError> {
@@ -132,6 +133,19 @@ impl Mesh {
         check_len("labels", labels.len(), self.positions.len(), "vertices")?;
         self.labels = Some(labels);
         Ok(self)
+    }
+
+    /// Attaches one scalar per vertex — a signed distance (mm), a deviation — that other software can threshold
+    /// and colour with its own scale (written as the PLY vertex property `quality`, MeshLab's convention).
+    pub fn with_values(mut self, values: Vec<f64>) -> Result<Self, MeshError> {
+        check_len("values", values.len(), self.positions.len(), "vertices")?;
+        self.values = Some(values);
+        Ok(self)
+    }
+
+    /// The scalar per vertex, if any (see [`Mesh::with_values`]; its unit is the writer's, mm for distances).
+    pub fn values(&self) -> Option<&[f64]> {
+        self.values.as_deref()
     }
 
     /// Attaches per-triangle integer labels (as VTK cell data carries them).
@@ -345,6 +359,7 @@ impl Mesh {
             colors: self.colors.as_ref().map(|c| idx.iter().map(|&v| c[v]).collect()),
             labels: self.labels.as_ref().map(|l| idx.iter().map(|&v| l[v]).collect()),
             face_labels: self.face_labels.as_ref().map(|l| faces.iter().map(|&f| l[f]).collect()),
+            values: self.values.as_ref().map(|x| idx.iter().map(|&v| x[v]).collect()),
         };
         (mesh, old_of_new)
     }
