@@ -49,7 +49,7 @@ enum Command {
         #[arg(long)]
         labels: Option<PathBuf>,
         /// Merge vertices closer than this many millimetres (e.g. 0.001) before writing.
-        #[arg(long, value_name = "MM")]
+        #[arg(long, value_name = "MM", value_parser = in_range(0.0, 1.0, "mm"))]
         weld: Option<f64>,
     },
     /// Make a virtual patient (both jaws in occlusion, labels, ground truth) and optionally scan it.
@@ -96,7 +96,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// TSDF voxel size (mm).
-        #[arg(long, default_value_t = 0.1)]
+        #[arg(long, default_value_t = 0.1, value_parser = in_range(0.02, 2.0, "mm"))]
         voxel: f64,
         /// Ignore the device odometry in frames.json.
         #[arg(long)]
@@ -155,10 +155,10 @@ enum Command {
         #[arg(long)]
         lower_labels: Option<PathBuf>,
         /// Contact threshold (mm).
-        #[arg(long, default_value_t = cusp::occlusion::CONTACT_THRESHOLD_MM)]
+        #[arg(long, default_value_t = cusp::occlusion::CONTACT_THRESHOLD_MM, value_parser = in_range(0.0, 2.0, "mm"))]
         threshold: f64,
         /// Measurement uncertainty (mm): contacts this close to the threshold are marked uncertain.
-        #[arg(long, default_value_t = cusp::occlusion::SURFACE_UNCERTAINTY_MM)]
+        #[arg(long, default_value_t = cusp::occlusion::SURFACE_UNCERTAINTY_MM, value_parser = in_range(0.0, 1.0, "mm"))]
         uncertainty: f64,
         /// A prepared tooth (FDI) whose occlusal clearance to report.
         #[arg(long)]
@@ -193,10 +193,10 @@ enum Command {
         #[arg(long)]
         verify: Option<PathBuf>,
         /// Largest acceptable fit residual and position difference (µm).
-        #[arg(long, default_value_t = 100.0)]
+        #[arg(long, default_value_t = 100.0, value_parser = in_range(1.0, 5000.0, "µm"))]
         tolerance_um: f64,
         /// Largest acceptable axis difference (degrees).
-        #[arg(long, default_value_t = 0.5)]
+        #[arg(long, default_value_t = 0.5, value_parser = in_range(0.01, 45.0, "°"))]
         tolerance_deg: f64,
         /// Output folder.
         #[arg(long)]
@@ -252,10 +252,10 @@ enum Command {
         #[arg(long, requires = "plan")]
         stage: Option<usize>,
         /// Off track above this translation difference (mm).
-        #[arg(long, default_value_t = 0.25)]
+        #[arg(long, default_value_t = 0.25, value_parser = in_range(0.01, 10.0, "mm"))]
         off_track_mm: f64,
         /// Off track above this angle difference (degrees).
-        #[arg(long, default_value_t = 2.0)]
+        #[arg(long, default_value_t = 2.0, value_parser = in_range(0.1, 45.0, "°"))]
         off_track_deg: f64,
         /// Output folder.
         #[arg(long)]
@@ -551,6 +551,26 @@ fn run_case(c: CaseCommand) -> Result<()> {
     Ok(())
 }
 
+/// A command-line number that must lie in [`lo`, `hi`] (`unit`): NaN, infinities, negatives and values out of
+/// range are refused by clap with the argument's name and the range.
+fn in_range(lo: f64, hi: f64, unit: &'static str) -> impl Fn(&str) -> std::result::Result<f64, String> + Clone {
+    move |s: &str| {
+        let v: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+        if v >= lo && v <= hi {
+            Ok(v)
+        } else {
+            Err(format!("{v} is outside the valid range {lo}–{hi} {unit}"))
+        }
+    }
+}
+
+/// Reads a jaw scan and checks it has a surface no larger than a jaw (before any stage sizes a grid by it).
+fn read_jaw(path: &std::path::Path) -> Result<cusp::mesh::Mesh> {
+    let mesh = io::read_mesh(path)?;
+    cusp::segment::check_surface(&mesh).with_context(|| format!("{} is no jaw scan", path.display()))?;
+    Ok(mesh)
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { mesh: path, labels, json } => {
@@ -718,7 +738,7 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Segment { mesh: path, out } => {
-            let mesh = io::read_mesh(&path)?;
+            let mesh = read_jaw(&path)?;
             let seg = cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mesh");
@@ -755,7 +775,7 @@ fn run(cli: Cli) -> Result<()> {
                     cusp::occlusion::MATERIALS.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
                 );
             }
-            let (u, mut l) = (io::read_mesh(&upper)?, io::read_mesh(&lower)?);
+            let (u, mut l) = (read_jaw(&upper)?, read_jaw(&lower)?);
             let bite_fit = match &bite {
                 Some(path) => {
                     let patch = io::read_mesh(path)?;
@@ -896,7 +916,7 @@ fn run(cli: Cli) -> Result<()> {
                 library.iter().map(|l| ScanBodyEntry::lookup(l)).collect::<Result<Vec<_>, _>>()?
             };
             let models: Vec<FitModel> = entries.into_iter().map(FitModel::new).collect();
-            let mesh = io::read_mesh(&path)?;
+            let mesh = read_jaw(&path)?;
             let mut fits = cusp::implant::fit_all(&mesh, &models, &tol);
             anyhow::ensure!(!fits.is_empty(), "{}: no scan body found (a flat top over a round wall)", path.display());
             match (site, &labels) {
@@ -983,7 +1003,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => Limits::default(),
             };
-            let mesh = io::read_mesh(&path)?;
+            let mesh = read_jaw(&path)?;
             let (labels, jaw, occlusal) = match &labels {
                 Some(l) => {
                     let t = io::read_labels_for(l, &mesh)?;
@@ -1034,8 +1054,8 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("wrote {}", out.display());
         }
         Command::Progress { before, before_labels, after, plan, stage, off_track_mm, off_track_deg, out } => {
-            let m0 = io::read_mesh(&before)?;
-            let m1 = io::read_mesh(&after)?;
+            let m0 = read_jaw(&before)?;
+            let m1 = read_jaw(&after)?;
             let (labels, jaw, occlusal) = match &before_labels {
                 Some(l) => {
                     let t = io::read_labels_for(l, &m0)?;

@@ -68,6 +68,71 @@ fn errors_exit_non_zero_with_the_cause() {
 }
 
 #[test]
+fn numbers_out_of_range_and_meshes_without_surface_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = cusp::mesh::Mesh::icosphere(20.0, 3);
+    let jaw = dir.path().join("jaw.ply");
+    io::write_mesh(&jaw, &m, io::WriteOptions::default()).unwrap();
+    let out = dir.path().join("out");
+    for (flag, value) in
+        [("--threshold", "nan"), ("--threshold", "inf"), ("--uncertainty=-0.1", ""), ("--threshold", "5")]
+    {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "occlusion".as_ref(),
+            "--upper".as_ref(),
+            jaw.as_os_str(),
+            "--lower".as_ref(),
+            jaw.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            flag.as_ref(),
+        ];
+        if !value.is_empty() {
+            args.push(value.as_ref());
+        }
+        let o = cusp(&args);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains("valid range"), "{flag} {value}: {e}");
+        assert!(e.contains(flag.split('=').next().unwrap()), "{e}");
+    }
+    // Staging limits of zero (thousands of aligners) or NaN are refused by the limit's name.
+    let limits = dir.path().join("limits.toml");
+    for text in ["mesiodistal_mm = 0\n", "rotation_deg = nan\n", "ipr_per_surface_mm = -1\n"] {
+        std::fs::write(&limits, text).unwrap();
+        let o = cusp(&[
+            "stage".as_ref(),
+            "--auto".as_ref(),
+            "--limits".as_ref(),
+            limits.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            root_sample().as_os_str(),
+        ]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        let name = text.split(' ').next().unwrap();
+        assert!(!o.status.success() && e.contains(name) && e.contains("valid range"), "{text}: {e}");
+    }
+    // Every triangle without area: no stage takes it for a jaw.
+    let flat = cusp::mesh::Mesh::new(vec![nalgebra::Point3::new(1.0, 2.0, 3.0); 3], vec![[0, 1, 2]]).unwrap();
+    let point = dir.path().join("point.ply");
+    io::write_mesh(&point, &flat, io::WriteOptions::default()).unwrap();
+    for args in [vec!["segment"], vec!["stage", "--auto"]] {
+        let cmd = args[0];
+        let mut all: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        all.extend([point.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+        let o = cusp(&all);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains("no surface"), "{cmd}: {e}");
+    }
+    assert!(!out.exists(), "nothing written");
+}
+
+/// The shipped sample jaw (a phantom lower with its labels beside it).
+fn root_sample() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/samples/phantom_lower.ply")
+}
+
+#[test]
 fn phantom_fuse_and_eval_scan_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.toml");

@@ -72,7 +72,8 @@ const CREASE_K: f64 = 0.2;
 const MIN_CREASE_PERCENT: f64 = 2.0;
 
 /// The checks that need no frame: a surface, and a size no larger than a jaw (before anything is sized by it).
-pub(crate) fn check_surface(mesh: &Mesh) -> Result<(), SegmentError> {
+/// Every stage that takes a jaw scan makes them, with or without segmentation.
+pub fn check_surface(mesh: &Mesh) -> Result<(), SegmentError> {
     let faces = (0..mesh.face_count()).filter(|&f| mesh.face_area_vector(f).norm() > 0.0).count();
     if faces == 0 {
         return Err(SegmentError::NoSurface { faces: mesh.face_count() });

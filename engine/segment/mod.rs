@@ -10,6 +10,6 @@ mod gate;
 mod orient;
 mod teeth;
 
-pub use gate::{SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM};
+pub use gate::{check_surface, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM};
 pub use orient::{orient, ArchFrame};
 pub use teeth::{segment, ScanBodySite, Segmentation};

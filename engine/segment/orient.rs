@@ -36,6 +36,19 @@ pub fn orient(mesh: &Mesh) -> ArchFrame {
 pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> ArchFrame {
     let samples = mesh.sample_surface(30_000, 17);
     let pts: Vec<Point3<f64>> = samples.iter().map(|s| s.point).collect();
+    if pts.is_empty() {
+        // No surface to sample (every triangle without area): the mesh frame, centred on the vertices. Whoever
+        // needs a jaw from it refuses it first (`segment`'s checks).
+        let n = mesh.vertex_count().max(1) as f64;
+        let origin = Point3::from(mesh.positions().iter().fold(Vector3::zeros(), |a, p| a + p.coords) / n);
+        return ArchFrame {
+            origin,
+            right: Vector3::x(),
+            anterior: Vector3::y(),
+            occlusal: Vector3::z(),
+            jaw: Jaw::Lower,
+        };
+    }
     let n = pts.len().max(1) as f64;
     let c = pts.iter().fold(Vector3::zeros(), |a, p| a + p.coords) / n;
     let cov = pts.iter().fold(Matrix3::zeros(), |a, p| {

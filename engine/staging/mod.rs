@@ -60,7 +60,46 @@ impl Default for Limits {
     }
 }
 
+/// The valid range of each limit: (name in the limits file, unit, least, most). A per-stage movement below its
+/// least would plan thousands of aligners; above its most, no aligner delivers it.
+pub const LIMIT_RANGES: [(&str, &str, f64, f64); 8] = [
+    ("mesiodistal_mm", "mm", 0.01, 1.0),
+    ("buccolingual_mm", "mm", 0.01, 1.0),
+    ("vertical_mm", "mm", 0.01, 1.0),
+    ("tip_deg", "°", 0.1, 10.0),
+    ("torque_deg", "°", 0.1, 10.0),
+    ("rotation_deg", "°", 0.1, 10.0),
+    ("ipr_per_surface_mm", "mm", 0.0, 1.0),
+    ("max_penetration_mm", "mm", 0.0, 0.5),
+];
+
+/// A setup's movement of one tooth is at most this far (mm) from where it starts: orthodontic movements are a few
+/// millimetres; more is a frame or unit error.
+pub const SETUP_MAX_TRANSLATION_MM: f64 = 20.0;
+/// …and turns it at most this much about any axis (degrees).
+pub const SETUP_MAX_ROTATION_DEG: f64 = 90.0;
+
 impl Limits {
+    /// Checks every limit lies in its range ([`LIMIT_RANGES`]); NaN and infinities are out of every range.
+    pub fn validate(&self) -> Result<(), StagingError> {
+        let values = [
+            self.mesiodistal_mm,
+            self.buccolingual_mm,
+            self.vertical_mm,
+            self.tip_deg,
+            self.torque_deg,
+            self.rotation_deg,
+            self.ipr_per_surface_mm,
+            self.max_penetration_mm,
+        ];
+        for ((name, unit, lo, hi), v) in LIMIT_RANGES.iter().zip(values) {
+            if !(v >= *lo && v <= *hi) {
+                return Err(StagingError::Limit { name, value: v, range: format!("{lo}–{hi} {unit}") });
+            }
+        }
+        Ok(())
+    }
+
     /// The limits as six numbers in the order of a movement: mesial, buccal, occlusal (mm), tip, torque,
     /// rotation (degrees).
     pub fn as_array(&self) -> [f64; 6] {
@@ -96,6 +135,16 @@ pub enum StagingError {
     /// The dentition has no teeth.
     #[error("the dentition has no teeth to stage")]
     NoTeeth,
+    /// A staging limit outside its valid range.
+    #[error("limit {name} = {value} is outside its valid range {range}")]
+    Limit {
+        /// The limit's name in the limits file.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// Its range, with the unit.
+        range: String,
+    },
 }
 
 impl Setup {
@@ -108,6 +157,17 @@ impl Setup {
                 return Err(StagingError::Setup {
                     path: path.into(),
                     message: format!("tooth {}: movement must be finite", m.fdi),
+                });
+            }
+            let far = m.translation_mm.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if far > SETUP_MAX_TRANSLATION_MM || m.rotation_deg.iter().any(|r| r.abs() > SETUP_MAX_ROTATION_DEG) {
+                return Err(StagingError::Setup {
+                    path: path.into(),
+                    message: format!(
+                        "tooth {}: a movement of {far:.1} mm and {:?}° is no tooth movement (at most \
+                         {SETUP_MAX_TRANSLATION_MM} mm and {SETUP_MAX_ROTATION_DEG}° per axis) — a frame or unit error?",
+                        m.fdi, m.rotation_deg
+                    ),
                 });
             }
             if m.rotation_deg[0].abs() >= 80.0 {
@@ -309,10 +369,18 @@ fn scaled(m: &LocalMove, f: f64) -> LocalMove {
 
 /// Stages a dentition to its setup. `mesh` is the jaw the dentition indexes.
 pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) -> Result<Plan, StagingError> {
+    limits.validate()?;
     if dentition.teeth.is_empty() {
         return Err(StagingError::NoTeeth);
     }
     for m in &setup.teeth {
+        let far = m.translation_mm.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if !(far <= SETUP_MAX_TRANSLATION_MM && m.rotation_deg.iter().all(|r| r.abs() <= SETUP_MAX_ROTATION_DEG)) {
+            return Err(StagingError::Setup {
+                path: "the setup".into(),
+                message: format!("tooth {}: {far:.1} mm, {:?}° is no tooth movement", m.fdi, m.rotation_deg),
+            });
+        }
         if dentition.tooth(m.fdi).is_none() {
             return Err(StagingError::UnknownTooth(m.fdi));
         }
