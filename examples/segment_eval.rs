@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example segment_eval                 # every arch as stored
 //! cargo run --release --example segment_eval -- --augment 3  # also 3 random poses, a mirror, a decimation each
+//! cargo run --release --example segment_eval -- --phantoms --augment 1 --loso  # and leave one source out
 //! ```
 //!
 //! Instances are counted against the true teeth: *invented* — a predicted instance most of whose vertices are
@@ -32,6 +33,9 @@ struct Row {
     tla: f64,
     tir: f64,
     jaw_ok: bool,
+    /// The jaw score the frame's jaw was called on (upper above `cusp::segment::UPPER_SCORE`) and the true jaw.
+    jaw_score: f64,
+    upper: bool,
     gt_teeth: usize,
     predicted: usize,
     invented: usize,
@@ -165,6 +169,8 @@ fn evaluate(source: &str, scan: &str, variant: &str, mesh: &Mesh, gt: &Teeth3dsL
         tla: s.tla,
         tir: s.tir,
         jaw_ok: seg.frame.jaw == gt.jaw,
+        jaw_score: seg.frame.jaw_margin + cusp::segment::UPPER_SCORE,
+        upper: gt.jaw == Jaw::Upper,
         gt_teeth: s.gt_teeth,
         predicted: seg.teeth.len(),
         invented,
@@ -250,6 +256,42 @@ fn subdivided(mesh: &Mesh, labels: &[i32]) -> (Mesh, Vec<i32>) {
         tris.extend([[a, ab, ca], [ab, b, bc], [ca, bc, c], [ab, bc, ca]]);
     }
     (Mesh::new(pos, tris).expect("subdivided mesh"), lab)
+}
+
+/// Leave one source out for the jaw threshold: for each source, the cut on the jaw score that separates the
+/// other sources' rows best (most right, then the widest margin), and how it does on the held-out source.
+fn leave_one_source_out(rows: &[Row]) {
+    let sources: std::collections::BTreeSet<&str> =
+        rows.iter().filter(|r| r.source != "phantom").map(|r| r.source.as_str()).collect();
+    let best_cut = |train: &[&Row]| -> f64 {
+        let mut scores: Vec<f64> = train.iter().map(|r| r.jaw_score).collect();
+        scores.sort_by(f64::total_cmp);
+        let mut best = (0usize, f64::NEG_INFINITY, 0.0);
+        for w in scores.windows(2) {
+            let cut = 0.5 * (w[0] + w[1]);
+            let right = train.iter().filter(|r| (r.jaw_score > cut) == r.upper).count();
+            let margin = 0.5 * (w[1] - w[0]);
+            if right > best.0 || (right == best.0 && margin > best.1) {
+                best = (right, margin, cut);
+            }
+        }
+        best.2
+    };
+    println!("\nleave one source out, jaw threshold (deployed {:.3}):", cusp::segment::UPPER_SCORE);
+    // Half arches are left out: the jaw call is not made for them yet (see the half-arch rows).
+    let whole = |r: &&Row| !r.variant.contains("half");
+    for s in &sources {
+        let train: Vec<&Row> = rows.iter().filter(whole).filter(|r| r.source != *s).collect();
+        let test: Vec<&Row> = rows.iter().filter(whole).filter(|r| r.source == *s).collect();
+        let cut = best_cut(&train);
+        let right = test.iter().filter(|r| (r.jaw_score > cut) == r.upper).count();
+        let closest = test.iter().map(|r| (r.jaw_score - cut).abs()).fold(f64::INFINITY, f64::min);
+        println!(
+            "  held out {s:<12} cut {cut:.3} chosen on {} rows: {right}/{} right on {s}, nearest {closest:.3} from the cut",
+            train.len(),
+            test.len()
+        );
+    }
 }
 
 fn real_dir() -> PathBuf {
@@ -407,6 +449,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.gum_as_tooth,
             r.tooth_as_gum
         );
+    }
+    if args.iter().any(|a| a == "--loso") {
+        leave_one_source_out(&rows);
     }
     let summarise = |label: &str, rs: &[&Row]| {
         let n = rs.len().max(1) as f64;

@@ -340,3 +340,17 @@ fn crowding_and_spacing_give_the_asked_anterior_contacts() {
         }
     }
 }
+
+#[test]
+fn spec_numbers_out_of_range_are_refused_by_name() {
+    for (spec, name) in [
+        (PhantomSpec { gingiva_spacing_mm: f64::NAN, ..PhantomSpec::coarse(1) }, "gingiva_spacing_mm"),
+        (PhantomSpec { gingiva_spacing_mm: -1.0, ..PhantomSpec::coarse(1) }, "gingiva_spacing_mm"),
+        (PhantomSpec { crown_around: 100_000, ..PhantomSpec::coarse(1) }, "crown_around"),
+        (PhantomSpec { anterior_spacing_mm: 1e6, ..PhantomSpec::coarse(1) }, "anterior_spacing_mm"),
+        (PhantomSpec { arch_width_mm: f64::INFINITY, ..PhantomSpec::coarse(1) }, "arch_width_mm"),
+    ] {
+        let e = Phantom::generate(&spec).err().unwrap_or_else(|| panic!("{name} accepted"));
+        assert!(e.contains(name) && e.contains("valid range"), "{e}");
+    }
+}

@@ -597,6 +597,7 @@ impl Phantom {
 
     /// Generates the phantom described by `spec` (deterministic).
     pub fn generate(spec: &PhantomSpec) -> Result<Phantom, String> {
+        spec.check_ranges()?;
         for i in &spec.implants {
             if !spec.missing.contains(&i.site) {
                 return Err(format!("implant site {} must be listed as missing", i.site));

@@ -132,3 +132,35 @@ impl PhantomSpec {
         CrownResolution { around: self.crown_around, side: self.crown_side, occlusal: self.crown_occlusal }
     }
 }
+
+impl PhantomSpec {
+    /// Checks every number of the spec lies in its valid range (NaN and infinities lie in none): the arch and
+    /// the tessellation are bounded, so a spec cannot ask for gigabytes or a degenerate jaw.
+    pub fn check_ranges(&self) -> Result<(), String> {
+        let real: [(&str, f64, f64, f64); 7] = [
+            ("anterior_spacing_mm", self.anterior_spacing_mm, -1.5, 3.0),
+            ("irregularity_deg", self.irregularity_deg, 0.0, 15.0),
+            ("overjet_mm", self.overjet_mm, -5.0, 10.0),
+            ("overbite_mm", self.overbite_mm, -5.0, 8.0),
+            ("spee_mm", self.spee_mm, -2.0, 5.0),
+            ("arch_width_mm", self.arch_width_mm, 35.0, 70.0),
+            ("gingiva_spacing_mm", self.gingiva_spacing_mm, 0.1, 3.0),
+        ];
+        for (name, v, lo, hi) in real {
+            if !(v >= lo && v <= hi) {
+                return Err(format!("{name} = {v} is outside its valid range {lo}–{hi}"));
+            }
+        }
+        let counts: [(&str, usize, usize, usize); 3] = [
+            ("crown_around", self.crown_around, 12, 400),
+            ("crown_side", self.crown_side, 3, 200),
+            ("crown_occlusal", self.crown_occlusal, 2, 200),
+        ];
+        for (name, v, lo, hi) in counts {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("{name} = {v} is outside its valid range {lo}–{hi}"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -11,5 +11,5 @@ mod orient;
 mod teeth;
 
 pub use gate::{check_surface, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM};
-pub use orient::{orient, ArchFrame};
+pub use orient::{orient, ArchFrame, UPPER_SCORE};
 pub use teeth::{segment, ScanBodySite, Segmentation};

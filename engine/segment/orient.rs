@@ -17,6 +17,9 @@ pub struct ArchFrame {
     pub occlusal: Vector3<f64>,
     /// Upper (a palate closes the arch) or lower (open for the tongue).
     pub jaw: Jaw,
+    /// How clearly: the jaw score (lingual tilt plus weighted palate, dimensionless) less the threshold
+    /// between the jaws — positive for an upper, negative for a lower; near 0 the call is weak.
+    pub jaw_margin: f64,
 }
 
 impl ArchFrame {
@@ -47,6 +50,7 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
             anterior: Vector3::y(),
             occlusal: Vector3::z(),
             jaw: Jaw::Lower,
+            jaw_margin: 0.0,
         };
     }
     let n = pts.len().max(1) as f64;
@@ -116,11 +120,12 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
     // Two cues, one score: the posterior crowns' lingual side leaning toward the occlusal direction, and
     // surface inside the arch behind the incisors (a palate — or a lower scan's tongue side, so it only adds).
     let tilt = lingual_tilt(&samples, &c, &up, &e0, &anterior, (a, b, c0));
-    let jaw = if tilt + PALATE_WEIGHT * inside as f64 / n > UPPER_SCORE { Jaw::Upper } else { Jaw::Lower };
+    let jaw_margin = tilt + PALATE_WEIGHT * inside as f64 / n - UPPER_SCORE;
+    let jaw = if jaw_margin > 0.0 { Jaw::Upper } else { Jaw::Lower };
     // RAS: right = anterior × superior; superior is the occlusal direction for a lower jaw, its opposite for an upper.
     let superior = if jaw == Jaw::Lower { up } else { -up };
     let right = anterior.cross(&superior).normalize();
-    ArchFrame { origin: Point3::from(c), right, anterior, occlusal: up, jaw }
+    ArchFrame { origin: Point3::from(c), right, anterior, occlusal: up, jaw, jaw_margin }
 }
 
 /// Length-weighted mean height along `up` of the mesh's boundary edges relative to `hmean` (mm), when the
@@ -159,7 +164,7 @@ const RIM_MIN_LENGTH_MM: f64 = 40.0;
 /// (0–0.06), real lowers −0.42–0.14 (0, but 0.011–0.0135 for one whose tongue side was scanned, tilt −0.14);
 /// phantom uppers 0.01–0.20 (0.020–0.026), phantom lowers −0.18–−0.07 (0). Scores: uppers ≥ 0.168, lowers
 /// ≤ 0.142 — a narrow margin that the crowns' widths check after placement (see `segment`).
-const UPPER_SCORE: f64 = 0.15;
+pub const UPPER_SCORE: f64 = 0.15;
 /// Weight of the inside-the-arch fraction in the jaw score (a palate covers 2–6 % of an upper's surface there).
 const PALATE_WEIGHT: f64 = 8.0;
 
