@@ -123,6 +123,13 @@ enum Command {
         /// Output folder (created if needed).
         #[arg(long)]
         out: PathBuf,
+        /// Also write each tooth as its own mesh, DIR/tooth_<FDI>.<format> (the crown as scanned, open at its
+        /// gum line, in the scan's frame), as labs take them.
+        #[arg(long, value_name = "DIR")]
+        teeth_dir: Option<PathBuf>,
+        /// Format of the per-tooth meshes: stl, ply, obj, vtk or vtp.
+        #[arg(long, default_value = "stl", requires = "teeth_dir")]
+        teeth_format: String,
     },
     /// Where upper and lower teeth touch (jaws in the same frame, e.g. a bite-registered export), and the
     /// occlusal clearance of a preparation with a verdict per material.
@@ -737,9 +744,21 @@ fn run(cli: Cli) -> Result<()> {
                 report_path.display()
             );
         }
-        Command::Segment { mesh: path, out } => {
+        Command::Segment { mesh: path, out, teeth_dir, teeth_format } => {
+            // The per-tooth format is checked before any work.
+            let tooth_format = io::Format::from_path(std::path::Path::new(&format!("tooth.{teeth_format}")))?;
             let mesh = read_jaw(&path)?;
             let seg = cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
+            if let Some(dir) = &teeth_dir {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                for &fdi in &seg.teeth {
+                    if let Some(tooth) = seg.tooth_mesh(&mesh, fdi) {
+                        let file = dir.join(format!("tooth_{fdi}.{}", teeth_format.to_ascii_lowercase()));
+                        let bytes = io::encode_mesh(&tooth, tooth_format, WriteOptions::default());
+                        io::write_atomic(&file, &bytes)?;
+                    }
+                }
+            }
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mesh");
             let labels = Teeth3dsLabels {

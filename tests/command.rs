@@ -218,6 +218,43 @@ fn segment_and_score_the_shipped_sample() {
     assert!(s["tsa"].as_f64().unwrap() > 0.8 && s["tir"].as_f64().unwrap() > 0.8, "{s}");
     let coloured = io::read_mesh(dir.path().join("phantom_lower.segmented.ply")).unwrap();
     assert!(coloured.colors().is_some() && coloured.labels().is_some());
+    // One file per tooth, as labs take them: each holds exactly its tooth's triangles, in the scan's frame.
+    let teeth = dir.path().join("teeth");
+    let o = cusp(&[
+        "segment".as_ref(),
+        mesh.as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("again").as_os_str(),
+        "--teeth-dir".as_ref(),
+        teeth.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let labels = coloured.labels().unwrap();
+    let mut fdis: Vec<i32> = labels.iter().copied().filter(|&l| l != 0).collect();
+    fdis.sort_unstable();
+    fdis.dedup();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&teeth).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files.len(), fdis.len(), "{files:?}");
+    for fdi in fdis {
+        let tooth = io::read_mesh(teeth.join(format!("tooth_{fdi}.stl"))).unwrap();
+        let own =
+            (0..coloured.face_count()).filter(|&f| coloured.triangles()[f].iter().all(|&v| labels[v as usize] == fdi));
+        let area: f64 = own.map(|f| 0.5 * coloured.face_area_vector(f).norm()).sum();
+        assert!((tooth.area() - area).abs() < 1e-3 * area, "tooth {fdi}: {} vs {area} mm²", tooth.area());
+    }
+    let o = cusp(&[
+        "segment".as_ref(),
+        mesh.as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("x").as_os_str(),
+        "--teeth-dir".as_ref(),
+        teeth.as_os_str(),
+        "--teeth-format".as_ref(),
+        "dwg".as_ref(),
+    ]);
+    assert!(!o.status.success() && !dir.path().join("x").exists());
 }
 
 #[test]

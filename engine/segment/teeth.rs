@@ -24,6 +24,19 @@ pub struct Segmentation {
     pub scan_bodies: Vec<ScanBodySite>,
 }
 
+impl Segmentation {
+    /// One tooth's surface as its own mesh (the crown as scanned, open at its gum line; the scan's frame, mm),
+    /// or `None` when the tooth was not found. `mesh` is the mesh that was segmented.
+    pub fn tooth_mesh(&self, mesh: &Mesh, fdi: i32) -> Option<Mesh> {
+        let keep: Vec<bool> = self.labels.iter().map(|&l| l == fdi).collect();
+        if !keep.contains(&true) {
+            return None;
+        }
+        let (tooth, _) = mesh.clone().without_labels().submesh_within(&keep);
+        (tooth.face_count() > 0).then_some(tooth)
+    }
+}
+
 /// A scan body found on the jaw, mesh frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanBodySite {
