@@ -171,6 +171,23 @@ pub struct Case {
     pub fail_after: Option<Step>,
 }
 
+/// The lock file in a case folder (advisory: every cusp writer takes it; it holds nothing).
+const LOCK_FILE: &str = ".lock";
+
+/// Takes the case folder's lock, waiting while another process (or another [`Case`] of the same folder) holds
+/// it; it is let go when the file is dropped.
+fn lock_case(dir: &Path) -> Result<std::fs::File, CaseError> {
+    let path = dir.join(LOCK_FILE);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io_err(&path, e))?;
+    f.lock().map_err(|e| io_err(&path, e))?;
+    Ok(f)
+}
+
 fn now() -> String {
     // UTC from the system clock, RFC 3339 to the second.
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -225,7 +242,7 @@ impl Case {
             uncommitted: 0,
             fail_after: None,
         };
-        case.commit(user, "created", &format!("case {case_id}"))?;
+        case.locked(|c| c.commit(user, "created", &format!("case {case_id}")))?;
         Ok(case)
     }
 
@@ -269,7 +286,18 @@ impl Case {
         Ok(())
     }
 
-    /// Appends an audit line and writes the manifest (the commit).
+    /// Under the case's lock, reads the committed state again (another writer may have committed since this
+    /// case was opened) and runs `change` on it: writers take turns from reading the manifest to committing.
+    fn locked<T>(&mut self, change: impl FnOnce(&mut Self) -> Result<T, CaseError>) -> Result<T, CaseError> {
+        let _lock = lock_case(&self.dir)?;
+        if self.dir.join("manifest.json").exists() {
+            let now = Case::open(&self.dir)?;
+            (self.manifest, self.audit, self.uncommitted) = (now.manifest, now.audit, now.uncommitted);
+        }
+        change(self)
+    }
+
+    /// Appends an audit line and writes the manifest (the commit). The caller holds the lock ([`Case::locked`]).
     fn commit(&mut self, user: &str, action: &str, detail: &str) -> Result<(), CaseError> {
         let prev = self.audit.last().map_or(String::new(), |a| a.hash.clone());
         let mut line = AuditLine {
@@ -333,6 +361,21 @@ impl Case {
                 message: format!("jaw '{jaw}' must be upper, lower or both"),
             });
         }
+        self.locked(|case| case.add_locked(bytes, original_name, kind, jaw, date, device, user))
+    }
+
+    /// [`Case::add`] under the lock, on the state just read.
+    #[allow(clippy::too_many_arguments)]
+    fn add_locked(
+        &mut self,
+        bytes: &[u8],
+        original_name: &str,
+        kind: &str,
+        jaw: &str,
+        date: &str,
+        device: &str,
+        user: &str,
+    ) -> Result<Entry, CaseError> {
         let id = self.manifest.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
         let safe: String = Path::new(original_name)
             .file_name()
@@ -374,7 +417,7 @@ impl Case {
 
     /// Records an action that changes no file (listed, opened, verified).
     pub fn record(&mut self, user: &str, action: &str, detail: &str) -> Result<(), CaseError> {
-        self.commit(user, action, detail)
+        self.locked(|c| c.commit(user, action, detail))
     }
 
     /// Checks every file against its checksum, every manifest entry against the hash the audit trail
