@@ -204,7 +204,8 @@ fn writers_at_once_take_turns_and_lose_nothing() {
     writers.into_iter().for_each(|t| t.join().unwrap());
     let case = Case::open(&case_dir).unwrap();
     assert_eq!(case.manifest.entries.len(), 20, "every entry kept");
-    let mut ids: Vec<u32> = case.manifest.entries.iter().map(|e| e.id as u32).collect();
+    let mut ids: Vec<_> = case.manifest.entries.iter().map(|e| e.id).collect();
+    ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 20, "ids unique");
     let v = case.verify();
