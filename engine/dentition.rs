@@ -229,9 +229,24 @@ impl Dentition {
     }
 }
 
-/// Mean mesio-distal crown width (mm) of a permanent tooth, from Wheeler's table (see `phantom::dims`).
+/// Mean mesio-distal crown width (mm) of a permanent tooth, from Wheeler's table (see [`crate::anatomy`]).
 pub fn tooth_mean_width(fdi: i32) -> f64 {
-    crate::phantom::dims::tooth_dims(fdi).md
+    crate::anatomy::tooth_dims(fdi).md
+}
+
+/// Teeth of one jaw in arch order: from the right distal end to the left distal end as seen by the patient
+/// (upper 18 … 11, 21 … 28; lower 48 … 41, 31 … 38).
+pub fn arch_order(fdis: &[i32]) -> Vec<i32> {
+    let key = |f: &i32| {
+        let (q, p) = (f / 10, f % 10);
+        match q {
+            1 | 4 => -p,
+            _ => p,
+        }
+    };
+    let mut v = fdis.to_vec();
+    v.sort_by_key(key);
+    v
 }
 
 #[cfg(test)]

@@ -24,7 +24,10 @@
 //! # Ok::<(), cusp::io::ParseError>(())
 //! ```
 
+pub mod anatomy;
+pub mod arch;
 pub mod case;
+pub mod colormap;
 pub mod dentition;
 pub mod eval;
 pub mod implant;

@@ -768,7 +768,7 @@ fn run(cli: Cli) -> Result<()> {
                 instances: seg.instances.clone(),
             };
             labels.write(out.join(format!("{stem}.labels.json")))?;
-            let colors = seg.labels.iter().map(|&l| cusp::report::render::label_color(l)).collect();
+            let colors = seg.labels.iter().map(|&l| cusp::colormap::label_color(l)).collect();
             let coloured = mesh.clone().with_colors(colors)?.with_labels(seg.labels.clone())?;
             io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
             eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
@@ -1100,7 +1100,7 @@ fn run(cli: Cli) -> Result<()> {
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             let coloured = |reference: &cusp::mesh::Mesh| -> Result<cusp::mesh::Mesh> {
                 let d = cusp::occlusion::signed_distances(&after_in_0, reference, 2.0);
-                let c = d.iter().map(|&x| cusp::report::render::diverging_color(-x / 0.5)).collect();
+                let c = d.iter().map(|&x| cusp::colormap::diverging_color(-x / 0.5)).collect();
                 Ok(after_in_0.clone().with_colors(c)?.with_values(d)?)
             };
             io::write_mesh(out.join("after_vs_before.ply"), &coloured(&m0)?, WriteOptions::default())?;

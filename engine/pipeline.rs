@@ -13,6 +13,7 @@ use crate::mesh::Mesh;
 use crate::phantom::scanner::ScannerSpec;
 use crate::phantom::{JawModel, Phantom, PhantomSpec};
 use crate::registration::isometry_wxyz;
+pub use crate::report::{Check, RunOutput, ViewLayer, ViewMesh};
 use crate::staging::{Limits, Setup};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
 use serde::{Deserialize, Serialize};
@@ -216,62 +217,12 @@ impl Scenario {
     }
 }
 
-/// One pass/fail check against ground truth.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Check {
-    /// What is checked.
-    pub name: String,
-    /// Measured value.
-    pub value: f64,
-    /// Threshold.
-    pub threshold: f64,
-    /// Unit of both.
-    pub unit: String,
-    /// Whether it passed.
-    pub pass: bool,
-}
-
 fn check_max(name: &str, value: f64, threshold: f64, unit: &str) -> Check {
     Check { name: name.into(), value, threshold, unit: unit.into(), pass: value <= threshold }
 }
 
 fn check_min(name: &str, value: f64, threshold: f64, unit: &str) -> Check {
     Check { name: name.into(), value, threshold, unit: unit.into(), pass: value >= threshold }
-}
-
-/// A colour layer of one mesh for the report's 3D view.
-#[derive(Debug, Clone)]
-pub struct ViewLayer {
-    /// Name shown in the view ("segmentation", "contacts", …).
-    pub name: String,
-    /// A colour per vertex.
-    pub colors: Vec<[u8; 3]>,
-}
-
-/// A mesh in the report's 3D view with its colour layers.
-#[derive(Debug, Clone)]
-pub struct ViewMesh {
-    /// Name ("upper", "lower", …).
-    pub name: String,
-    /// The mesh.
-    pub mesh: Mesh,
-    /// Colour layers.
-    pub layers: Vec<ViewLayer>,
-}
-
-/// What a run produced: the report's content.
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    /// Every figure, as report.json holds it.
-    pub report: serde_json::Value,
-    /// Checks against ground truth.
-    pub checks: Vec<Check>,
-    /// Meshes for the 3D view.
-    pub views: Vec<ViewMesh>,
-    /// Plots (SVG documents) by title.
-    pub plots: Vec<(String, String)>,
-    /// Meshes to write beside the report (file name, mesh).
-    pub meshes: Vec<(String, Mesh)>,
 }
 
 /// Per-stage progress callback: (stage name, index, total).
@@ -411,7 +362,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             mesh: m.mesh.clone(),
             layers: vec![ViewLayer {
                 name: "segmentation".into(),
-                colors: l.iter().map(|&x| crate::report::render::label_color(x)).collect(),
+                colors: l.iter().map(|&x| crate::colormap::label_color(x)).collect(),
             }],
         })
         .collect();
@@ -565,7 +516,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             mesh: crate::staging::stage_mesh(mesh, d, last),
             layers: vec![ViewLayer {
                 name: "segmentation".into(),
-                colors: labels[k].iter().map(|&x| crate::report::render::label_color(x)).collect(),
+                colors: labels[k].iter().map(|&x| crate::colormap::label_color(x)).collect(),
             }],
         });
         report.insert(
@@ -595,7 +546,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         let dev = crate::occlusion::signed_distances(t0, &t1_in_0, 2.0);
         views[k].layers.push(ViewLayer {
             name: "progress".into(),
-            colors: dev.iter().map(|&x| crate::report::render::diverging_color(-x / 0.5)).collect(),
+            colors: dev.iter().map(|&x| crate::colormap::diverging_color(-x / 0.5)).collect(),
         });
         plots.push(("Progress: deviation of t1 from t0".into(), histogram_svg(&dev, "distance t0 → t1 (mm)")));
         // Accuracy against the true movements (evaluation only).
@@ -688,7 +639,7 @@ pub fn histogram_svg(values: &[f64], x_label: &str) -> String {
             .draw_series(counts.iter().enumerate().map(|(i, &c)| {
                 let x0 = lo + i as f64 * w;
                 let mid = x0 + w / 2.0;
-                let col = crate::report::render::diverging_color(-mid / 0.5);
+                let col = crate::colormap::diverging_color(-mid / 0.5);
                 Rectangle::new([(x0, 0.0), (x0 + w * 0.95, c as f64)], RGBColor(col[0], col[1], col[2]).filled())
             }))
             .expect("bars draw");
@@ -709,7 +660,7 @@ pub fn run_to_dir(s: &Scenario, out: &Path, progress: Progress) -> Result<Vec<Ch
     io::write_atomic(&dir.join("scenario.resolved.toml"), resolved.as_bytes())?;
     let json = serde_json::to_string_pretty(&result.report).map_err(|e| stage_err("report", e))?;
     io::write_atomic(&dir.join("report.json"), json.as_bytes())?;
-    let html = crate::report::html::render(s, &result);
+    let html = crate::report::html::render(&s.name, &s.description, &result);
     io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     for (name, m) in &result.meshes {
         let path: PathBuf = dir.join(name);

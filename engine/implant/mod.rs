@@ -439,7 +439,7 @@ pub fn residual_colors(mesh: &Mesh, fits: &[ImplantFit], range_mm: f64) -> Vec<[
     let mut c = vec![[200u8, 200, 200]; mesh.vertex_count()];
     for f in fits {
         for (&v, &r) in f.vertices.iter().zip(&f.residuals) {
-            c[v as usize] = crate::report::render::diverging_color(r / range_mm);
+            c[v as usize] = crate::colormap::diverging_color(r / range_mm);
         }
     }
     c

@@ -101,7 +101,7 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
     let mut fdis: Vec<i32> = labels.iter().copied().filter(|&l| crate::dentition::is_fdi(l)).collect();
     fdis.sort_unstable();
     fdis.dedup();
-    let order = crate::staging::arch_order(&fdis);
+    let order = crate::dentition::arch_order(&fdis);
     let crowns: Vec<CutSurface> =
         order.iter().map(|&f| CutSurface::new(mesh, &labels.iter().map(|&l| l == f).collect::<Vec<_>>())).collect();
     let mut out = Vec::new();

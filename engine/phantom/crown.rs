@@ -4,7 +4,7 @@
 //! Local frame (mm): `m` mesial, `b` buccal, `o` occlusal (right-handed); origin at the centre of the
 //! cervical cross-section at the mid-facial cervical line. The crown's highest point is at `o = height`.
 
-use super::dims::{tooth_dims, tooth_type, ToothType};
+use crate::anatomy::{tooth_dims, tooth_type, ToothType};
 use crate::mesh::Mesh;
 use nalgebra::Point3;
 use std::f64::consts::PI;

@@ -4,7 +4,7 @@
 //!
 //! Works in jaw-local coordinates: x, y as in the patient frame, `w` toward the occlusal plane.
 
-use super::arch::ArchCurve;
+use crate::arch::ArchCurve;
 use crate::mesh::PointIndex;
 use nalgebra::{Point2, Point3};
 use spade::{ConstrainedDelaunayTriangulation, Point2 as SPoint, Triangulation};

@@ -3,9 +3,7 @@
 //! Deterministic from a [`PhantomSpec`] and its seed. The pipeline never reads what this module writes as
 //! truth; only evaluation code does.
 
-pub mod arch;
 pub mod crown;
-pub mod dims;
 pub mod gingiva;
 mod place;
 pub mod scanbody;
@@ -14,6 +12,8 @@ pub mod spec;
 pub mod truth;
 mod write;
 
+/// The arch form and tooth dimensions the phantom builds on live beside the pipeline, which uses them too.
+pub use crate::{anatomy as dims, arch};
 pub use place::{JawModel, Phantom, PlacedTooth};
 pub use spec::{ImplantSpec, PhantomSpec, PrepSpec, StageSpec, ToothMove};
 pub use truth::Truth;

@@ -1,12 +1,12 @@
 //! Placing crowns on the arches, bringing the jaws into occlusion, building the jaw models.
 
-use super::arch::ArchCurve;
 use super::crown::{crown, Crown, Reduction};
-use super::dims::tooth_dims;
 use super::gingiva::{self, GingivaInput};
 use super::scanbody::{scan_body, ScanBodyModel};
 use super::spec::{PhantomSpec, ToothMove};
 use super::truth::{ContactTruth, ImplantTruth, JawTruth, MovementTruth, StageTruth, ToothTruth, Truth};
+use crate::anatomy::tooth_dims;
+use crate::arch::ArchCurve;
 use crate::dentition::Jaw;
 use crate::mesh::{Mesh, SurfaceIndex};
 use nalgebra::{Matrix3, Point3, Rotation3, UnitQuaternion, Vector3};

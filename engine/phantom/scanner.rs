@@ -6,7 +6,7 @@
 //! `((col + ½)·pixel_x − width_mm/2, (row + ½)·pixel_y − height_mm/2, 0)`; its depth is the distance along
 //! `z` to the first surface, or NaN where nothing returned.
 
-use super::arch::ArchCurve;
+use crate::arch::ArchCurve;
 use crate::dentition::Jaw;
 use crate::mesh::{Mesh, SurfaceIndex};
 use nalgebra::{Isometry3, Matrix3, Point3, Rotation3, Translation3, UnitQuaternion, Vector3};

@@ -227,7 +227,7 @@ fn thin(points: &[Point3<f64>], n: usize) -> Vec<Point3<f64>> {
 /// Movement of each tooth from t0 onto t1 (t1 already in the t0 frame), in arch order.
 fn follow_teeth(mesh0: &Mesh, dentition: &Dentition, target1: &Target) -> Vec<(i32, IcpResult)> {
     let p = mesh0.positions();
-    let order = crate::staging::arch_order(&dentition.teeth.iter().map(|t| t.fdi).collect::<Vec<_>>());
+    let order = crate::dentition::arch_order(&dentition.teeth.iter().map(|t| t.fdi).collect::<Vec<_>>());
     order
         .iter()
         .map(|&fdi| {

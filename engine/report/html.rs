@@ -1,7 +1,7 @@
 //! The self-contained HTML report: one file that opens offline — summary per user question, tables, plots
 //! (plotters SVG, inline) and an interactive 3D view (a small hand-written WebGL viewer, inline).
 
-use crate::pipeline::{RunOutput, Scenario};
+use super::RunOutput;
 use base64::Engine;
 use serde_json::Value;
 use std::fmt::Write;
@@ -46,8 +46,8 @@ fn section(title: &str, body: &str) -> String {
     format!("<section><h2>{}</h2>{body}</section>", esc(title))
 }
 
-/// The whole report as one HTML document.
-pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
+/// The whole report of a run, headed by its name and description, as one HTML document.
+pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
     let r = &out.report;
     let mut body = String::new();
     // Checks against ground truth first: is everything trustworthy?
@@ -312,7 +312,7 @@ pub fn render(scenario: &Scenario, out: &RunOutput) -> String {
          <title>cusp report — {name}</title><style>{STYLE}</style></head><body>\
          <header><h1>cusp report — {name}</h1><p>{desc}</p></header><main>{body}</main>\
          <script>const CUSP_VIEW = {data};</script><script>{VIEWER}</script></body></html>\n",
-        name = esc(&scenario.name),
-        desc = esc(&scenario.description),
+        name = esc(name),
+        desc = esc(description),
     )
 }

@@ -181,7 +181,7 @@ fn lingual_tilt(
     anterior: &Vector3<f64>,
     (a, b, c): (f64, f64, f64),
 ) -> f64 {
-    use crate::phantom::arch::ArchCurve;
+    use crate::arch::ArchCurve;
     use nalgebra::Point2;
     // The fit was made with the anterior axis possibly reversed; the apex is the front.
     let sign = if a < 0.0 { 1.0 } else { -1.0 };

@@ -2,9 +2,9 @@
 
 use super::gate::SegmentError;
 use super::orient::{orient_with, ArchFrame};
+use crate::arch::ArchCurve;
 use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
-use crate::phantom::arch::ArchCurve;
 use nalgebra::{Point2, Point3, Vector3};
 
 /// The result of segmenting one jaw.

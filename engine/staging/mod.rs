@@ -318,20 +318,7 @@ impl PlanFrame {
     }
 }
 
-/// Teeth of one jaw in arch order: from the right distal end to the left distal end as seen by the patient
-/// (upper 18 … 11, 21 … 28; lower 48 … 41, 31 … 38).
-pub fn arch_order(fdis: &[i32]) -> Vec<i32> {
-    let key = |f: &i32| {
-        let (q, p) = (f / 10, f % 10);
-        match q {
-            1 | 4 => -p,
-            _ => p,
-        }
-    };
-    let mut v = fdis.to_vec();
-    v.sort_by_key(key);
-    v
-}
+pub use crate::dentition::arch_order;
 
 /// Number of stages a movement needs on its own: the largest |movement| ÷ limit over the six axes.
 pub fn stages_needed(m: &LocalMove, limits: &Limits) -> usize {

@@ -1,4 +1,5 @@
-//! The dental arch form: a smooth curve through mean tooth-centre positions of a permanent upper arch
+//! The dental arch form (the phantom places its teeth on it; segmentation fits one through a scan's crowns):
+//! a smooth curve through mean tooth-centre positions of a permanent upper arch
 //! (anterior radius ≈ 21 mm, intercanine ≈ 33 mm and first-molar ≈ 51 mm widths, in the range reported by
 //! Bishara et al., Am J Orthod Dentofacial Orthop 1997;111:401–409), as a polyline parametrised by arc
 //! length from the midline (negative to the patient's left).

@@ -1,4 +1,5 @@
-//! Mean permanent tooth dimensions (mm) and tooth types.
+//! Mean permanent tooth dimensions (mm) and tooth types: what segmentation's placement, staging's space
+//! analysis and the phantom's crowns all measure against.
 //!
 //! Crown mesio-distal width, crown height (cervical line to cusp tip / incisal edge) and bucco-lingual
 //! diameter from the crown-measurement table of Nelson SJ, "Wheeler's Dental Anatomy, Physiology and
@@ -6,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The crown forms the phantom can make.
+/// The crown forms (the phantom makes each; segmentation and staging treat each its own way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ToothType {
