@@ -168,6 +168,12 @@ fn bite_registration_case(seed: u64) {
     // The fits' own residuals: 10 µm noise plus the coarse phantom's facets against the smooth fused patch.
     assert!(r.upper.rms_um < 40.0 && r.lower.rms_um < 40.0);
     assert!(r.upper.patch_fraction > 0.25 && r.lower.patch_fraction > 0.25, "each jaw covers part of the patch");
+    let creased = cusp::segment::creased_percent(&patch, &patch.curvature());
+    eprintln!("bite patch creased {creased:.1} %");
+    // A flat plane as the bite is no bite record (it was "registered, 17 µm RMS").
+    let plane = cusp::mesh::Mesh::grid(100, 40, 0.3).transformed(&a);
+    let e = register_bite(&upper, &lower, &plane).expect_err("a plane is no bite");
+    assert!(matches!(e, cusp::occlusion::BiteError::NoTeeth { .. }), "{e}");
 }
 
 #[test]

@@ -43,6 +43,17 @@ pub enum BiteError {
     /// The patch or a jaw has too little surface.
     #[error("the {0} has too little surface to register a bite")]
     TooSmall(&'static str),
+    /// The bite scan shows no teeth.
+    #[error(
+        "the bite scan shows no teeth: {creased_percent:.2} % of it is creased (a scan of teeth has ≥ {min_percent} %: \
+         embrasures, gum line, fissures) — a flat or smooth surface is no bite record"
+    )]
+    NoTeeth {
+        /// Share of the patch bending inward more than 1/5 mm⁻¹ (%).
+        creased_percent: f64,
+        /// The least a scan of teeth shows (%).
+        min_percent: f64,
+    },
     /// A jaw was not found in the patch.
     #[error(
         "the {jaw} jaw was not found in the bite scan: only {matched} of the patch's points lie on it \
@@ -239,6 +250,10 @@ fn best_refined(
 pub fn register_bite(upper: &Mesh, lower: &Mesh, patch: &Mesh) -> Result<BiteRegistration, BiteError> {
     if patch.vertex_count() < 100 {
         return Err(BiteError::TooSmall("bite scan"));
+    }
+    let creased_percent = crate::segment::creased_percent(patch, &patch.curvature());
+    if creased_percent < crate::segment::MIN_CREASE_PERCENT {
+        return Err(BiteError::NoTeeth { creased_percent, min_percent: crate::segment::MIN_CREASE_PERCENT });
     }
     let (pp, pn) = oriented(patch);
     let (centre, frame) = patch_axes(&pp, &pn);

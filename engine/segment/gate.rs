@@ -69,7 +69,7 @@ pub const ARCH_MIN_HEIGHT_MM: f64 = 4.0;
 const CREASE_K: f64 = 0.2;
 /// The least share of the area that is creased (%). Measured: real arches 28–45 %, single crowns 13–25 %,
 /// phantoms 7.3–10 %; spheres, planes and boxes 0.
-const MIN_CREASE_PERCENT: f64 = 2.0;
+pub const MIN_CREASE_PERCENT: f64 = 2.0;
 
 /// The checks that need no frame: a surface, and a size no larger than a jaw (before anything is sized by it).
 /// Every stage that takes a jaw scan makes them, with or without segmentation.
@@ -115,14 +115,20 @@ pub(crate) fn check_shape(mesh: &Mesh, frame: &ArchFrame, curvature: &Curvature)
     if height_mm < ARCH_MIN_HEIGHT_MM {
         return Err(SegmentError::Flat { height_mm, min_mm: ARCH_MIN_HEIGHT_MM });
     }
-    let areas = mesh.vertex_areas();
-    let total: f64 = areas.iter().sum();
-    let creased: f64 = areas.iter().zip(&curvature.k2).filter(|(_, k)| **k < -CREASE_K).map(|(a, _)| a).sum();
-    let concave_percent = (100.0 * creased / total.max(f64::MIN_POSITIVE)).max(0.0);
+    let concave_percent = creased_percent(mesh, curvature);
     if concave_percent < MIN_CREASE_PERCENT {
         return Err(SegmentError::Smooth { concave_percent, min_percent: MIN_CREASE_PERCENT });
     }
     Ok(())
+}
+
+/// Share of the surface (%) bending inward more than 1/5 mm⁻¹ — gum lines, embrasures, fissures: what any
+/// scan of teeth shows and a smooth or flat body does not.
+pub fn creased_percent(mesh: &Mesh, curvature: &Curvature) -> f64 {
+    let areas = mesh.vertex_areas();
+    let total: f64 = areas.iter().sum();
+    let creased: f64 = areas.iter().zip(&curvature.k2).filter(|(_, k)| **k < -CREASE_K).map(|(a, _)| a).sum();
+    (100.0 * creased / total.max(f64::MIN_POSITIVE)).max(0.0)
 }
 
 /// Which vertices some triangle uses.

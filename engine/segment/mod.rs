@@ -10,6 +10,8 @@ mod gate;
 mod orient;
 mod teeth;
 
-pub use gate::{check_surface, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM};
+pub use gate::{
+    check_surface, creased_percent, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM, MIN_CREASE_PERCENT,
+};
 pub use orient::{orient, ArchFrame, UPPER_SCORE};
 pub use teeth::{segment, ScanBodySite, Segmentation};
