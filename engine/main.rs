@@ -150,9 +150,10 @@ enum Command {
         /// registered onto it and the lower jaw moved into the upper's frame (written as lower.bite.ply).
         #[arg(long)]
         bite: Option<PathBuf>,
-        /// With no bite record: close the lower jaw (given apart from or resting on the upper, roughly facing
-        /// it) into maximal intercuspation first, written as lower.settled.ply. An estimate: on phantoms it
-        /// ends 0.02–0.13 mm from the true bite; contacts from it are marked as such.
+        /// With no bite record: close the lower jaw into maximal intercuspation first, written as
+        /// lower.settled.ply. Given roughly facing the upper it ends 0.02–0.13 mm from the true bite on
+        /// phantoms; exported apart (its own frame) it is first turned to face the upper from the arch frames
+        /// and ends 0.05–0.6 mm from it. An estimate: contacts from it are marked as such.
         #[arg(long, conflicts_with = "bite")]
         settle: bool,
         /// Teeth3DS labels of the upper jaw (segmented automatically if absent).
@@ -806,8 +807,24 @@ fn run(cli: Cli) -> Result<()> {
                 None => None,
             };
             let settled = if settle {
-                let s = cusp::occlusion::settle(&u, &l, &cusp::occlusion::SettleOptions::default())
+                // Jaws exported apart (each in its own frame) are first brought to face each other from their
+                // arch frames; jaws given roughly facing are settled from where they are.
+                let (fu, fl) = (cusp::segment::orient(&u), cusp::segment::orient(&l));
+                let facing = fu.occlusal.angle(&-fl.occlusal).to_degrees() <= cusp::occlusion::FACING_MAX_DEG
+                    && fu.anterior.angle(&fl.anterior).to_degrees() <= cusp::occlusion::FRONTS_MAX_DEG;
+                let faced =
+                    if facing { nalgebra::Isometry3::identity() } else { cusp::occlusion::face_each_other(&u, &l) };
+                let start = l.transformed(&faced);
+                let mut s = cusp::occlusion::settle(&u, &start, &cusp::occlusion::SettleOptions::default())
                     .with_context(|| format!("bite settling of {} onto {}", lower.display(), upper.display()))?;
+                s.lower_from_start *= faced;
+                // A jaw at rest under a closing force touches in at least three places.
+                anyhow::ensure!(
+                    s.touching_vertices >= 3,
+                    "settling found no resting bite: the lower jaw touches the upper at {} points (a bite rests on \
+                     three or more) — give a bite scan (--bite)",
+                    s.touching_vertices
+                );
                 l = l.transformed(&s.lower_from_start);
                 Some(s)
             } else {

@@ -13,7 +13,7 @@ pub use gate::{
     PENETRATION_TOLERANCE_MM,
 };
 pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
-pub use settle::{settle, SettleError, SettleOptions, Settled};
+pub use settle::{face_each_other, settle, SettleError, SettleOptions, Settled, FACING_GAP_MM, FACING_OVERJET_MM};
 
 use crate::mesh::{Mesh, PointIndex, SurfaceIndex, Topology};
 use nalgebra::Point3;

@@ -736,3 +736,77 @@ fn intercuspation(gaps: &[Gap], c: f64, tau: f64) -> f64 {
     }
     squares.iter().map(|s| s.ln_1p()).sum()
 }
+
+/// Opening left between the jaws' crown tips when they are brought to face each other (mm): the hinge closing
+/// of [`settle`] then starts from an open mouth, as it does from a bite opened a few degrees.
+pub const FACING_GAP_MM: f64 = 1.0;
+/// Mean overjet (mm): the lower incisal point is placed this far behind the upper's; settling's search spans
+/// ±3 mm front–back about it.
+pub const FACING_OVERJET_MM: f64 = 2.5;
+
+/// Where to put a lower jaw exported in its own frame so that it faces `upper` (both mm): its arch frame turned
+/// onto the upper's (occlusal directions opposed, fronts and midlines matched), its incisal point
+/// [`FACING_OVERJET_MM`] behind the upper's and its crown tips [`FACING_GAP_MM`] beyond the upper's — a start
+/// [`settle`] can close from. Returns the motion of the lower jaw (its frame → the upper's).
+pub fn face_each_other(upper: &Mesh, lower: &Mesh) -> Isometry3<f64> {
+    let (mut fu, mut fl) = (crate::segment::orient(upper), crate::segment::orient(lower));
+    // The arch frame's occlusal axis leans with the palate and the gingiva; the plane of the crown tips is the
+    // occlusal plane the two jaws share in a bite.
+    for (f, mesh) in [(&mut fu, upper), (&mut fl, lower)] {
+        if let Some(n) = tip_plane_normal(mesh, &f.occlusal) {
+            f.occlusal = n;
+            f.anterior = (f.anterior - n * f.anterior.dot(&n)).normalize();
+            f.right = if f.jaw == crate::dentition::Jaw::Lower { f.anterior.cross(&n) } else { n.cross(&f.anterior) };
+        }
+    }
+    // The lower's (right, anterior, occlusal) onto (upper right, upper anterior, −upper occlusal).
+    let from = Matrix3::from_columns(&[fl.right, fl.anterior, fl.occlusal]);
+    let to = Matrix3::from_columns(&[fu.right, fu.anterior, -fu.occlusal]);
+    let rot = UnitQuaternion::from_matrix(&(to * from.transpose()));
+    let turned: Vec<Point3<f64>> = lower.positions().iter().map(|p| fu.origin + rot * (p - fl.origin)).collect();
+    // Robust extremes: the 0.5 % of the surface beyond them is a stray tag or a spike, not a crown.
+    let extreme = |pts: &mut dyn Iterator<Item = f64>, high: bool| {
+        let mut v: Vec<f64> = pts.collect();
+        v.sort_by(f64::total_cmp);
+        let k = v.len() / 200;
+        if high {
+            v[v.len() - 1 - k]
+        } else {
+            v[k]
+        }
+    };
+    let w = fu.occlusal; // from the upper's gums toward its tips: toward the lower jaw
+    let a = fu.anterior;
+    let upper_tips = extreme(&mut upper.positions().iter().map(|p| (p - fu.origin).dot(&w)), true);
+    let lower_tips = extreme(&mut turned.iter().map(|p| (p - fu.origin).dot(&w)), false);
+    let upper_front = extreme(&mut upper.positions().iter().map(|p| (p - fu.origin).dot(&a)), true);
+    let lower_front = extreme(&mut turned.iter().map(|p| (p - fu.origin).dot(&a)), true);
+    let shift = w * (upper_tips + FACING_GAP_MM - lower_tips) + a * (upper_front - FACING_OVERJET_MM - lower_front);
+    Isometry3::from_parts(Translation3::from(fu.origin.coords + shift), rot)
+        * Isometry3::from_parts(Translation3::from(-fl.origin.coords), UnitQuaternion::identity())
+}
+
+/// Normal of the plane through a jaw's crown tips (the surface within 3 mm of its extreme along `occlusal`,
+/// per 5 mm cell of the plane across it, the highest point of each), turned toward `occlusal`.
+fn tip_plane_normal(mesh: &Mesh, occlusal: &Vector3<f64>) -> Option<Vector3<f64>> {
+    let u = occlusal.cross(&if occlusal.x.abs() < 0.9 { Vector3::x() } else { Vector3::y() }).normalize();
+    let v = occlusal.cross(&u);
+    let mut cells: std::collections::BTreeMap<(i64, i64), Point3<f64>> = std::collections::BTreeMap::new();
+    for p in mesh.positions() {
+        let key = ((p.coords.dot(&u) / 5.0).floor() as i64, (p.coords.dot(&v) / 5.0).floor() as i64);
+        let e = cells.entry(key).or_insert(*p);
+        if p.coords.dot(occlusal) > e.coords.dot(occlusal) {
+            *e = *p;
+        }
+    }
+    let top = cells.values().map(|p| p.coords.dot(occlusal)).fold(f64::NEG_INFINITY, f64::max);
+    let tips: Vec<Point3<f64>> = cells.values().filter(|p| p.coords.dot(occlusal) > top - 3.0).copied().collect();
+    if tips.len() < 6 {
+        return None;
+    }
+    let c = tips.iter().fold(Vector3::zeros(), |a, p| a + p.coords) / tips.len() as f64;
+    let cov = tips.iter().fold(Matrix3::zeros(), |a, p| a + (p.coords - c) * (p.coords - c).transpose());
+    let e = cov.symmetric_eigen();
+    let n: Vector3<f64> = e.eigenvectors.column(e.eigenvalues.imin()).into_owned();
+    Some(if n.dot(occlusal) < 0.0 { -n } else { n })
+}
