@@ -491,9 +491,17 @@ fn run_case(c: CaseCommand) -> Result<()> {
             let mut case = Case::open(&dir)?;
             println!("case {} — {} entries", case.manifest.case_id, case.manifest.entries.len());
             for e in &case.manifest.entries {
+                // Fields come from whoever added the entry: no terminal control characters reach the screen.
+                let clean = |s: &str| s.chars().map(|c| if c.is_control() { '?' } else { c }).collect::<String>();
                 println!(
                     "{:>4}  {:<6} {:<5} {:<10} {:<22} {:>10} B  {}",
-                    e.id, e.kind, e.jaw, e.date, e.device, e.bytes, e.file
+                    e.id,
+                    clean(&e.kind),
+                    clean(&e.jaw),
+                    clean(&e.date),
+                    clean(&e.device),
+                    e.bytes,
+                    clean(&e.file)
                 );
             }
             case.record(&user, "listed", "")?;
@@ -547,12 +555,21 @@ fn run_case(c: CaseCommand) -> Result<()> {
             use age::secrecy::ExposeSecret;
             let key = age::x25519::Identity::generate();
             let text = format!("# public key: {}\n{}\n", key.to_public(), key.to_string().expose_secret());
-            io::write_atomic(&out, text.as_bytes())?;
+            // Created new (never over an existing key) and readable by its owner only from the first byte.
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
             #[cfg(unix)]
             {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600))?;
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
             }
+            let mut f = opts.open(&out).with_context(|| {
+                format!("cannot create {} (a key is never overwritten: choose another path)", out.display())
+            })?;
+            use std::io::Write;
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .with_context(|| format!("writing {}", out.display()))?;
             println!("{}", key.to_public());
         }
     }
@@ -602,6 +619,18 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Convert { input, output, ascii, labels, weld } => {
             let target = Format::from_path(&output)?;
+            // Inputs are never modified: the output may not be the input under another spelling.
+            let same = std::fs::canonicalize(&input).ok().zip(output.parent().map(|p| {
+                let dir = if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p };
+                std::fs::canonicalize(dir).ok().map(|d| d.join(output.file_name().unwrap_or_default()))
+            }));
+            if let Some((a, Some(b))) = same {
+                anyhow::ensure!(
+                    a != b,
+                    "{} is the input: convert writes a new file and never replaces its input",
+                    output.display()
+                );
+            }
             let mut mesh = io::read_mesh(&input)?;
             if let Some(l) = labels {
                 let lab: Teeth3dsLabels = io::read_labels_for(&l, &mesh)?;

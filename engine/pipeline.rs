@@ -179,6 +179,14 @@ impl Scenario {
             s.name = path.file_stem().and_then(|n| n.to_str()).unwrap_or("scenario").to_string();
         }
         let bad = |m: String| Err(PipelineError::Scenario { path: path.display().to_string(), message: m });
+        // The name is the output folder's: one plain path component, never a way out of reports/out.
+        let plain = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ');
+        if s.name.starts_with('.') || !s.name.chars().all(plain) || s.name.len() > 100 {
+            return bad(format!(
+                "name '{}' must be one plain folder name (letters, digits, '-', '_', '.', spaces; not starting with '.')",
+                s.name
+            ));
+        }
         for j in &s.run.scan {
             if j != "upper" && j != "lower" {
                 return bad(format!("run.scan: '{j}' is not a jaw (upper or lower)"));

@@ -127,6 +127,30 @@ fn numbers_out_of_range_and_meshes_without_surface_are_refused_by_name() {
     assert!(!out.exists(), "nothing written");
 }
 
+#[test]
+fn inputs_and_keys_are_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.ply");
+    std::fs::copy(root_sample(), &a).unwrap();
+    let before = std::fs::read(&a).unwrap();
+    let again = dir.path().join(".").join("a.ply");
+    let o = cusp(&["convert".as_ref(), a.as_os_str(), again.as_os_str(), "--weld".as_ref(), "0.5".as_ref()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("is the input"));
+    assert_eq!(std::fs::read(&a).unwrap(), before, "the input is untouched");
+    let key = dir.path().join("lab.key");
+    let o = cusp(&["case".as_ref(), "keygen".as_ref(), "--out".as_ref(), key.as_os_str()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = std::fs::read(&key).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let o = cusp(&["case".as_ref(), "keygen".as_ref(), "--out".as_ref(), key.as_os_str()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("never overwritten"));
+    assert_eq!(std::fs::read(&key).unwrap(), first, "the first key is kept");
+}
+
 /// The shipped sample jaw (a phantom lower with its labels beside it).
 fn root_sample() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/samples/phantom_lower.ply")

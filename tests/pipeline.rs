@@ -52,6 +52,12 @@ fn every_shipped_scenario_parses_and_partial_files_take_defaults() {
 
 #[test]
 fn unknown_keys_and_bad_values_are_named() {
+    // A name is one folder under reports/out, never a way out of it.
+    for name in ["../../x", "/etc/x", "a/b", ".hidden", "a\\b"] {
+        let e = Scenario::from_toml(&format!("name = {name:?}\n"), Path::new("n.toml")).unwrap_err().to_string();
+        assert!(e.contains("one plain folder name"), "{name}: {e}");
+    }
+    assert!(Scenario::from_toml("name = \"case 12-b\"\n", Path::new("n.toml")).is_ok());
     let e = Scenario::from_toml("[phantom]\nseeed = 3\n", Path::new("x.toml")).unwrap_err().to_string();
     assert!(e.starts_with("x.toml") && e.contains("seeed"), "{e}");
     let e = Scenario::from_toml("[run]\nscan = [\"uper\"]\n", Path::new("y.toml")).unwrap_err().to_string();
