@@ -361,58 +361,46 @@ impl Case {
                 message: format!("jaw '{jaw}' must be upper, lower or both"),
             });
         }
-        self.locked(|case| case.add_locked(bytes, original_name, kind, jaw, date, device, user))
-    }
-
-    /// [`Case::add`] under the lock, on the state just read.
-    #[allow(clippy::too_many_arguments)]
-    fn add_locked(
-        &mut self,
-        bytes: &[u8],
-        original_name: &str,
-        kind: &str,
-        jaw: &str,
-        date: &str,
-        device: &str,
-        user: &str,
-    ) -> Result<Entry, CaseError> {
-        let id = self.manifest.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
-        let safe: String = Path::new(original_name)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file")
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
-            .collect();
-        let file = format!("files/{id:04}-{safe}");
-        let path = self.dir.join(&file);
-        if path.exists() {
-            return Err(CaseError::Invalid {
-                path: path.display().to_string(),
-                message: "already exists: entries are never overwritten".into(),
-            });
-        }
-        io::write_atomic(&path, bytes).map_err(|e| io_err(&path, e))?;
-        self.stop(Step::FileWritten, "the file was written")?;
-        let entry = Entry {
-            id,
-            kind: kind.into(),
-            file,
-            original_name: safe,
-            jaw: jaw.into(),
-            date: date.into(),
-            device: device.into(),
-            sha256: sha256_hex(bytes),
-            bytes: bytes.len() as u64,
-        };
-        let before = self.manifest.entries.len();
-        self.manifest.entries.push(entry.clone());
-        let detail = format!("entry {id} {} sha256 {} manifest-entry {}", entry.file, entry.sha256, entry_hash(&entry));
-        if let Err(e) = self.commit(user, "added", &detail) {
-            self.manifest.entries.truncate(before);
-            return Err(e);
-        }
-        Ok(entry)
+        self.locked(|case| {
+            let id = case.manifest.entries.iter().map(|e| e.id).max().unwrap_or(0) + 1;
+            let safe: String = Path::new(original_name)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("file")
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
+                .collect();
+            let file = format!("files/{id:04}-{safe}");
+            let path = case.dir.join(&file);
+            if path.exists() {
+                return Err(CaseError::Invalid {
+                    path: path.display().to_string(),
+                    message: "already exists: entries are never overwritten".into(),
+                });
+            }
+            io::write_atomic(&path, bytes).map_err(|e| io_err(&path, e))?;
+            case.stop(Step::FileWritten, "the file was written")?;
+            let entry = Entry {
+                id,
+                kind: kind.into(),
+                file,
+                original_name: safe,
+                jaw: jaw.into(),
+                date: date.into(),
+                device: device.into(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+            };
+            let before = case.manifest.entries.len();
+            case.manifest.entries.push(entry.clone());
+            let detail =
+                format!("entry {id} {} sha256 {} manifest-entry {}", entry.file, entry.sha256, entry_hash(&entry));
+            if let Err(e) = case.commit(user, "added", &detail) {
+                case.manifest.entries.truncate(before);
+                return Err(e);
+            }
+            Ok(entry)
+        })
     }
 
     /// Records an action that changes no file (listed, opened, verified).
