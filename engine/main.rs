@@ -838,22 +838,14 @@ fn run(cli: Cli) -> Result<()> {
             let settled = if settle {
                 // Jaws exported apart (each in its own frame) are first brought to face each other from their
                 // arch frames; jaws given roughly facing are settled from where they are.
-                let (fu, fl) = (cusp::segment::orient(&u), cusp::segment::orient(&l));
-                let facing = fu.occlusal.angle(&-fl.occlusal).to_degrees() <= cusp::occlusion::FACING_MAX_DEG
-                    && fu.anterior.angle(&fl.anterior).to_degrees() <= cusp::occlusion::FRONTS_MAX_DEG;
+                let facing =
+                    cusp::occlusion::frames_face_each_other(&cusp::segment::orient(&u), &cusp::segment::orient(&l));
                 let faced =
                     if facing { nalgebra::Isometry3::identity() } else { cusp::occlusion::face_each_other(&u, &l) };
                 let start = l.transformed(&faced);
                 let mut s = cusp::occlusion::settle(&u, &start, &cusp::occlusion::SettleOptions::default())
                     .with_context(|| format!("bite settling of {} onto {}", lower.display(), upper.display()))?;
                 s.lower_from_start *= faced;
-                // A jaw at rest under a closing force touches in at least three places.
-                anyhow::ensure!(
-                    s.touching_vertices >= 3,
-                    "settling found no resting bite: the lower jaw touches the upper at {} points (a bite rests on \
-                     three or more) — give a bite scan (--bite)",
-                    s.touching_vertices
-                );
                 l = l.transformed(&s.lower_from_start);
                 Some(s)
             } else {

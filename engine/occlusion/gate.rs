@@ -4,6 +4,7 @@
 
 use crate::dentition::{jaw_of_fdi, Jaw};
 use crate::mesh::Mesh;
+use crate::segment::ArchFrame;
 use serde::Serialize;
 
 /// Penetration deeper than this (mm) is no measurement error: a fused scan's surface is good to ~0.02 mm and a
@@ -85,6 +86,19 @@ pub enum OcclusionError {
     },
 }
 
+/// How far two arch frames are from facing each other (degrees): the upper's occlusal direction from the
+/// lower's reversed, and the angle between their fronts.
+pub fn facing_angles(upper: &ArchFrame, lower: &ArchFrame) -> (f64, f64) {
+    (upper.occlusal.angle(&-lower.occlusal).to_degrees(), upper.anterior.angle(&lower.anterior).to_degrees())
+}
+
+/// Whether two arch frames face each other as jaws in a bite do (within [`FACING_MAX_DEG`] and
+/// [`FRONTS_MAX_DEG`]).
+pub fn frames_face_each_other(upper: &ArchFrame, lower: &ArchFrame) -> bool {
+    let (facing, fronts) = facing_angles(upper, lower);
+    facing <= FACING_MAX_DEG && fronts <= FRONTS_MAX_DEG
+}
+
 /// The jaw most of `labels`' teeth belong to, if any.
 fn jaw_of_labels(labels: &[i32]) -> Option<Jaw> {
     let (mut up, mut low) = (0usize, 0usize);
@@ -123,9 +137,8 @@ pub fn check_bite(
             return Err(OcclusionError::WrongJaw { given, found: found.as_str(), how });
         }
     }
-    let facing_deg = fu.occlusal.angle(&-fl.occlusal).to_degrees();
-    let fronts_deg = fu.anterior.angle(&fl.anterior).to_degrees();
-    if facing_deg > FACING_MAX_DEG || fronts_deg > FRONTS_MAX_DEG {
+    let (facing_deg, fronts_deg) = facing_angles(&fu, &fl);
+    if !frames_face_each_other(&fu, &fl) {
         return Err(OcclusionError::NotFacing { facing_deg, fronts_deg });
     }
     let inside = |mesh: &Mesh, d: &[f64]| -> (f64, f64) {

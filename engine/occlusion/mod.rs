@@ -9,8 +9,8 @@ mod settle;
 
 pub use bite::{register_bite, BiteError, BiteRegistration, JawFit};
 pub use gate::{
-    check_bite, BiteCheck, OcclusionError, FACING_MAX_DEG, FRONTS_MAX_DEG, PENETRATION_AREA_MM2,
-    PENETRATION_TOLERANCE_MM,
+    check_bite, facing_angles, frames_face_each_other, BiteCheck, OcclusionError, FACING_MAX_DEG, FRONTS_MAX_DEG,
+    PENETRATION_AREA_MM2, PENETRATION_TOLERANCE_MM,
 };
 pub use proximal::{classify, proximal_contacts, ContactClass, ProximalContact};
 pub use settle::{face_each_other, settle, SettleError, SettleOptions, Settled, FACING_GAP_MM, FACING_OVERJET_MM};

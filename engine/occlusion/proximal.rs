@@ -4,6 +4,7 @@
 use crate::mesh::{CutSurface, Mesh};
 use nalgebra::Point3;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How a contact is classed, from its signed distance d (mm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,22 +58,25 @@ pub struct ProximalContact {
 /// between (the faces on either side of such a border belong to one crown or the other, never both).
 pub const SHARED_BORDER_MIN_MM: f64 = 0.5;
 
-/// Length (mm) and midpoint of the mesh edges joining a vertex labelled `a` to one labelled `b`.
-fn shared_border(mesh: &Mesh, labels: &[i32], a: i32, b: i32) -> (f64, Point3<f64>) {
+/// Per pair of labels (the smaller first) whose vertices are joined by mesh edges: the edges' length (mm) and
+/// their length-weighted midpoint — in one pass over the triangles.
+fn shared_borders(mesh: &Mesh, labels: &[i32]) -> BTreeMap<(i32, i32), (f64, Point3<f64>)> {
     let p = mesh.positions();
-    let (mut len, mut at) = (0.0, nalgebra::Vector3::zeros());
+    let mut sums: BTreeMap<(i32, i32), (f64, nalgebra::Vector3<f64>)> = BTreeMap::new();
     for t in mesh.triangles() {
         for k in 0..3 {
             let (u, v) = (t[k] as usize, t[(k + 1) % 3] as usize);
+            let (a, b) = (labels[u], labels[v]);
             // Each interior edge is seen from both of its triangles: count it from the one where u < v.
-            if u < v && ((labels[u] == a && labels[v] == b) || (labels[u] == b && labels[v] == a)) {
+            if u < v && a != b {
                 let l = (p[u] - p[v]).norm();
-                len += l;
-                at += l * nalgebra::center(&p[u], &p[v]).coords;
+                let e = sums.entry((a.min(b), a.max(b))).or_insert((0.0, nalgebra::Vector3::zeros()));
+                e.0 += l;
+                e.1 += l * nalgebra::center(&p[u], &p[v]).coords;
             }
         }
     }
-    (len, Point3::from(if len > 0.0 { at / len } else { at }))
+    sums.into_iter().map(|(k, (len, at))| (k, (len, Point3::from(if len > 0.0 { at / len } else { at })))).collect()
 }
 
 /// Signed distance between two open crowns (negative = overlap depth), with the two points it is measured
@@ -104,6 +108,7 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
     let order = crate::dentition::arch_order(&fdis);
     let crowns: Vec<CutSurface> =
         order.iter().map(|&f| CutSurface::new(mesh, &labels.iter().map(|&l| l == f).collect::<Vec<_>>())).collect();
+    let borders = shared_borders(mesh, labels);
     let mut out = Vec::new();
     for i in 0..order.len().saturating_sub(1) {
         // Only true neighbours: the same quadrant one apart, or the two central incisors.
@@ -115,7 +120,7 @@ pub fn proximal_contacts(mesh: &Mesh, labels: &[i32], uncertainty_mm: f64) -> Ve
         // Crowns that meet in the scan share a border: there one crown's open surface runs on as the other's,
         // and measuring one against the other finds it "inside" — overlaps intact neighbours cannot have. A
         // gap measured across a shared border (crowns joined only low at the gum) stands.
-        let (shared_border_mm, at) = shared_border(mesh, labels, a, b);
+        let (shared_border_mm, at) = borders.get(&(a.min(b), a.max(b))).copied().unwrap_or((0.0, Point3::origin()));
         let measured = crown_gap(&crowns[i], &crowns[i + 1]);
         if shared_border_mm >= SHARED_BORDER_MIN_MM && measured.is_none_or(|(d, _, _)| d < 0.0) {
             out.push(ProximalContact {

@@ -105,6 +105,12 @@ pub enum SettleError {
     /// Closing never brings the jaws together.
     #[error("closing the lower jaw never meets the upper jaw — are the jaws facing each other?")]
     NeverMeets,
+    /// The jaw found no rest: a jaw at rest under a closing force touches in at least three places.
+    #[error(
+        "settling found no resting bite: the lower jaw touches the upper at {0} points (a bite rests on three or \
+         more) — give a bite scan (--bite)"
+    )]
+    NotResting(usize),
 }
 
 /// Area-uniform points of `mesh` facing along `towards` within `depth_mm` of its extreme in that direction.
@@ -662,6 +668,9 @@ pub fn settle(upper: &Mesh, lower: &Mesh, opts: &SettleOptions) -> Result<Settle
     let intercuspation = gaps.iter().filter(|g| g.gap < 0.1).count() as f64
         / (problem.lower_probes.len() + problem.upper_probes.len()) as f64;
     let touching = lower_at_rest.iter().filter(|d| **d < 0.05).count();
+    if touching < 3 {
+        return Err(SettleError::NotResting(touching));
+    }
     let moved = rest * centre - centre;
     let w = rest.rotation.scaled_axis();
     Ok(Settled {
@@ -765,8 +774,7 @@ pub fn face_each_other(upper: &Mesh, lower: &Mesh) -> Isometry3<f64> {
     let rot = UnitQuaternion::from_matrix(&(to * from.transpose()));
     let turned: Vec<Point3<f64>> = lower.positions().iter().map(|p| fu.origin + rot * (p - fl.origin)).collect();
     // Robust extremes: the 0.5 % of the surface beyond them is a stray tag or a spike, not a crown.
-    let extreme = |pts: &mut dyn Iterator<Item = f64>, high: bool| {
-        let mut v: Vec<f64> = pts.collect();
+    let extreme = |mut v: Vec<f64>, high: bool| {
         v.sort_by(f64::total_cmp);
         let k = v.len() / 200;
         if high {
@@ -775,12 +783,15 @@ pub fn face_each_other(upper: &Mesh, lower: &Mesh) -> Isometry3<f64> {
             v[k]
         }
     };
+    let along = |pts: &[Point3<f64>], axis: &Vector3<f64>| -> Vec<f64> {
+        pts.iter().map(|p| (p - fu.origin).dot(axis)).collect()
+    };
     let w = fu.occlusal; // from the upper's gums toward its tips: toward the lower jaw
     let a = fu.anterior;
-    let upper_tips = extreme(&mut upper.positions().iter().map(|p| (p - fu.origin).dot(&w)), true);
-    let lower_tips = extreme(&mut turned.iter().map(|p| (p - fu.origin).dot(&w)), false);
-    let upper_front = extreme(&mut upper.positions().iter().map(|p| (p - fu.origin).dot(&a)), true);
-    let lower_front = extreme(&mut turned.iter().map(|p| (p - fu.origin).dot(&a)), true);
+    let upper_tips = extreme(along(upper.positions(), &w), true);
+    let lower_tips = extreme(along(&turned, &w), false);
+    let upper_front = extreme(along(upper.positions(), &a), true);
+    let lower_front = extreme(along(&turned, &a), true);
     let shift = w * (upper_tips + FACING_GAP_MM - lower_tips) + a * (upper_front - FACING_OVERJET_MM - lower_front);
     Isometry3::from_parts(Translation3::from(fu.origin.coords + shift), rot)
         * Isometry3::from_parts(Translation3::from(-fl.origin.coords), UnitQuaternion::identity())

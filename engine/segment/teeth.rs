@@ -154,11 +154,13 @@ const SMOOTH_FAR_MM: f64 = 4.0;
 /// labels are still one per vertex of `mesh`.
 pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     super::gate::check_surface(mesh)?;
+    let kept: Vec<[u32; 3]> = (0..mesh.face_count())
+        .filter(|&f| mesh.face_area_vector(f).norm() > 0.0)
+        .map(|f| mesh.triangles()[f])
+        .collect();
     let cleaned;
-    let mesh = if (0..mesh.face_count()).any(|f| mesh.face_area_vector(f).norm() == 0.0) {
-        let kept = mesh.triangles().iter().enumerate().filter(|(f, _)| mesh.face_area_vector(*f).norm() > 0.0);
-        cleaned = Mesh::new(mesh.positions().to_vec(), kept.map(|(_, t)| *t).collect())
-            .expect("a subset of a valid mesh's triangles is valid");
+    let mesh = if kept.len() < mesh.face_count() {
+        cleaned = Mesh::new(mesh.positions().to_vec(), kept).expect("a subset of a valid mesh's triangles is valid");
         &cleaned
     } else {
         mesh

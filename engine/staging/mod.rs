@@ -159,17 +159,7 @@ impl Setup {
                     message: format!("tooth {}: movement must be finite", m.fdi),
                 });
             }
-            let far = m.translation_mm.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if far > SETUP_MAX_TRANSLATION_MM || m.rotation_deg.iter().any(|r| r.abs() > SETUP_MAX_ROTATION_DEG) {
-                return Err(StagingError::Setup {
-                    path: path.into(),
-                    message: format!(
-                        "tooth {}: a movement of {far:.1} mm and {:?}° is no tooth movement (at most \
-                         {SETUP_MAX_TRANSLATION_MM} mm and {SETUP_MAX_ROTATION_DEG}° per axis) — a frame or unit error?",
-                        m.fdi, m.rotation_deg
-                    ),
-                });
-            }
+            check_movement(m, path)?;
             if m.rotation_deg[0].abs() >= 80.0 {
                 return Err(StagingError::Setup {
                     path: path.into(),
@@ -354,6 +344,23 @@ fn scaled(m: &LocalMove, f: f64) -> LocalMove {
     LocalMove { translation_mm: m.translation_mm.map(|v| v * f), rotation_deg: m.rotation_deg.map(|v| v * f) }
 }
 
+/// A setup's movement of one tooth within [`SETUP_MAX_TRANSLATION_MM`] and [`SETUP_MAX_ROTATION_DEG`] (NaN is
+/// within neither); `path` names the setup in the error.
+fn check_movement(m: &ToothMove, path: &str) -> Result<(), StagingError> {
+    let far = m.translation_mm.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if far <= SETUP_MAX_TRANSLATION_MM && m.rotation_deg.iter().all(|r| r.abs() <= SETUP_MAX_ROTATION_DEG) {
+        return Ok(());
+    }
+    Err(StagingError::Setup {
+        path: path.into(),
+        message: format!(
+            "tooth {}: a movement of {far:.1} mm and {:?}° is no tooth movement (at most {SETUP_MAX_TRANSLATION_MM} mm \
+             and {SETUP_MAX_ROTATION_DEG}° per axis) — a frame or unit error?",
+            m.fdi, m.rotation_deg
+        ),
+    })
+}
+
 /// Stages a dentition to its setup. `mesh` is the jaw the dentition indexes.
 pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) -> Result<Plan, StagingError> {
     limits.validate()?;
@@ -361,13 +368,7 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
         return Err(StagingError::NoTeeth);
     }
     for m in &setup.teeth {
-        let far = m.translation_mm.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !(far <= SETUP_MAX_TRANSLATION_MM && m.rotation_deg.iter().all(|r| r.abs() <= SETUP_MAX_ROTATION_DEG)) {
-            return Err(StagingError::Setup {
-                path: "the setup".into(),
-                message: format!("tooth {}: {far:.1} mm, {:?}° is no tooth movement", m.fdi, m.rotation_deg),
-            });
-        }
+        check_movement(m, "the setup")?;
         if dentition.tooth(m.fdi).is_none() {
             return Err(StagingError::UnknownTooth(m.fdi));
         }
