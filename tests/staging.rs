@@ -2,7 +2,7 @@
 
 use cusp::dentition::{Dentition, Jaw, ToothMove};
 use cusp::phantom::{Phantom, PhantomSpec};
-use cusp::staging::{plan, CrownCollider, Limits, Plan, Setup};
+use cusp::staging::{plan, plan_sequenced, CrownCollider, Limits, Plan, Sequencing, Setup};
 use nalgebra::{Isometry3, Vector3};
 
 fn lower(seed: u64) -> (cusp::mesh::Mesh, Dentition) {
@@ -132,10 +132,10 @@ fn a_setup_for_a_tooth_that_is_not_there_is_refused() {
 }
 
 #[test]
-fn a_tooth_that_would_catch_up_with_its_neighbour_is_slowed_not_collided() {
+fn teeth_moving_together_do_not_collide_and_a_phased_pattern_is_sequenced_around_its_collision() {
     let (mesh, d) = lower(2);
-    // 41, 31, 32 and 33 all shift 0.6 mm toward the patient's left (mesially for 41, distally for the others);
-    // 32 also rotates 10° (5 stages) while 31 alone would take 3 stages and run into 32 on the way.
+    // 41 and every tooth of quadrant 3 shift 0.6 mm toward the patient's left (mesially for 41, distally for
+    // the others); 32 also rotates 10° (5 stages).
     let setup = Setup {
         note: String::new(),
         teeth: vec![
@@ -143,18 +143,34 @@ fn a_tooth_that_would_catch_up_with_its_neighbour_is_slowed_not_collided() {
             mv(31, [-0.6, 0.0, 0.0], [0.0; 3]),
             mv(32, [-0.6, 0.0, 0.0], [0.0, 0.0, 10.0]),
             mv(33, [-0.6, 0.0, 0.0], [0.0; 3]),
+            mv(34, [-0.6, 0.0, 0.0], [0.0; 3]),
+            mv(35, [-0.6, 0.0, 0.0], [0.0; 3]),
+            mv(36, [-0.6, 0.0, 0.0], [0.0; 3]),
+            mv(37, [-0.6, 0.0, 0.0], [0.0; 3]),
         ],
     };
+    assert!(d.tooth(38).is_none(), "37 is the last tooth of quadrant 3");
+    // Together: every tooth at its even pace over the same stages, so none catches up with its neighbour.
     let p = plan(&mesh, &d, &setup, &Limits::default()).unwrap();
-    let json = serde_json::to_string(&p).unwrap();
-    let p = check(&mesh, &d, &json, &setup);
+    let p = check(&mesh, &d, &serde_json::to_string(&p).unwrap(), &setup);
+    assert_eq!(p.stages.len() - 1, p.lower_bound_stages, "{}", p.sequencing);
+    assert!(p.sequencing.contains("no collisions"), "{}", p.sequencing);
+    assert!(p.warnings.is_empty() && p.ipr.is_empty(), "{:?} {:?}", p.warnings, p.ipr);
+    // Anteriors first: 33 would run into 34 before 34 moves; the plan changes when 34 (or 33) moves instead.
+    let p = plan_sequenced(&mesh, &d, &setup, &Limits::default(), Sequencing::AnteriorsFirst).unwrap();
+    let p = check(&mesh, &d, &serde_json::to_string(&p).unwrap(), &setup);
     let n = p.stages.len() - 1;
     eprintln!("{n} stages (lower bound {}), {}; ipr {:?}", p.lower_bound_stages, p.sequencing, p.ipr);
-    assert!(p.sequencing.contains("delays or slow-downs"), "{}", p.sequencing);
-    assert!(
-        n as f64 <= 1.1 * p.lower_bound_stages as f64 + 1.0,
-        "{n} stages for a lower bound of {}",
-        p.lower_bound_stages
-    );
+    assert!(p.sequencing.contains("to avoid collisions"), "{}", p.sequencing);
+    assert!(n <= 2 * p.lower_bound_stages, "{n} stages for a lower bound of {}", p.lower_bound_stages);
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    // Every stage moves some tooth.
+    for w in p.stages.windows(2) {
+        assert!(
+            w[1].teeth.iter().any(|t| t.incremental.isometry().translation.vector.norm() > 1e-9
+                || t.incremental.isometry().rotation.angle() > 1e-9),
+            "stage {} moves nothing",
+            w[1].index
+        );
+    }
 }

@@ -1,14 +1,19 @@
-//! Overlap between neighbouring crowns at given poses (parry3d closest points on the crown surfaces).
+//! Overlap between neighbouring crowns at given poses, added to what the initial arch already shows (parry3d
+//! closest points on the crown surfaces).
 //!
 //! Crowns cut from a scan are open at the gum line, so "inside" is trusted only where the closest point on the
 //! other crown is away from its open rim (≥ 0.3 mm); contacts are on the crowns' proximal faces, not at the rim.
+//! Neighbours cut from one scan meet along a shared border, and where the labels ran generously a few of one
+//! crown's points lie inside the other: teeth in a mouth do not overlap, so each point's depth in the initial
+//! arch is its baseline and only depth beyond it counts. The initial arch reads as touching (0), and new
+//! overlap anywhere on the crown is found, however deep the initial overlap was elsewhere.
 
 use crate::dentition::Tooth;
 use crate::mesh::{CutSurface, Mesh};
 use nalgebra::Isometry3;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Cache key: the two crowns and the exact bits of both poses.
 type PoseKey = (usize, usize, [u64; 14]);
@@ -17,6 +22,8 @@ type PoseKey = (usize, usize, [u64; 14]);
 pub struct CrownCollider {
     crowns: Vec<CutSurface>,
     cache: Mutex<HashMap<PoseKey, f64>>,
+    /// Per ordered pair (a, b): each point of crown a's depth inside crown b in the initial arch (mm).
+    baseline: Mutex<HashMap<(usize, usize), Arc<Vec<f64>>>>,
 }
 
 impl std::fmt::Debug for CrownCollider {
@@ -41,7 +48,7 @@ impl CrownCollider {
                 CutSurface::new(mesh, &mine)
             })
             .collect();
-        Self { crowns, cache: Mutex::new(HashMap::new()) }
+        Self { crowns, cache: Mutex::new(HashMap::new()), baseline: Mutex::new(HashMap::new()) }
     }
 
     /// Number of crowns.
@@ -54,23 +61,48 @@ impl CrownCollider {
         self.crowns.is_empty()
     }
 
-    /// Deepest overlap (mm, 0 when apart) between crowns `a` and `b` when each is moved by its pose in `poses`
-    /// (jaw frame, initial → current).
+    /// Deepest overlap (mm, 0 when apart or no deeper than in the initial arch) between crowns `a` and `b` when
+    /// each is moved by its pose in `poses` (jaw frame, initial → current), beyond each point's depth in the
+    /// initial arch.
     pub fn penetration(&self, a: usize, b: usize, poses: &[Isometry3<f64>]) -> f64 {
         let key = (a, b, pose_key(&poses[a], &poses[b]));
         if let Some(v) = self.cache.lock().expect("cache lock").get(&key) {
             return *v;
         }
         let rel_ab = poses[b].inverse() * poses[a];
-        let d = self.depth(a, b, &rel_ab).max(self.depth(b, a, &rel_ab.inverse()));
+        let d = self.added(a, b, &rel_ab).max(self.added(b, a, &rel_ab.inverse()));
         self.cache.lock().expect("cache lock").insert(key, d);
         d
     }
 
-    /// Deepest point of crown `a` (mapped by `b_from_a` into `b`'s initial pose) inside crown `b`.
-    fn depth(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> f64 {
+    /// Deepest overlap between crowns `a` and `b` in the initial arch (mm): what [`Self::penetration`] takes as
+    /// each point's baseline (a shared border, a generous label), reported for reading, not added to.
+    pub fn initial_overlap(&self, a: usize, b: usize) -> f64 {
+        let deepest = |x: usize, y: usize| self.baseline(x, y).iter().copied().fold(0.0, f64::max);
+        deepest(a, b).max(deepest(b, a))
+    }
+
+    fn baseline(&self, a: usize, b: usize) -> Arc<Vec<f64>> {
+        if let Some(v) = self.baseline.lock().expect("baseline lock").get(&(a, b)) {
+            return v.clone();
+        }
+        let v = Arc::new(self.depths(a, b, &Isometry3::identity()));
+        self.baseline.lock().expect("baseline lock").insert((a, b), v.clone());
+        v
+    }
+
+    /// Deepest point of crown `a` (mapped by `b_from_a` into `b`'s initial pose) inside crown `b`, beyond that
+    /// point's initial depth.
+    fn added(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> f64 {
+        let base = self.baseline(a, b);
+        self.depths(a, b, b_from_a).iter().zip(base.iter()).map(|(d, b0)| d - b0).fold(0.0, f64::max)
+    }
+
+    /// Each point of crown `a` (mapped by `b_from_a` into `b`'s initial pose): its depth inside crown `b` (mm, 0
+    /// outside, near `b`'s open rim or deeper than a crown is thick).
+    fn depths(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> Vec<f64> {
         let (ca, cb) = (&self.crowns[a], &self.crowns[b]);
-        let Some(bb) = &cb.bbox else { return 0.0 };
+        let Some(bb) = &cb.bbox else { return vec![0.0; ca.points.len()] };
         ca.points
             .par_iter()
             .map(|p| {
@@ -83,7 +115,7 @@ impl CrownCollider {
                     _ => 0.0,
                 }
             })
-            .reduce(|| 0.0, f64::max)
+            .collect()
     }
 }
 

@@ -10,11 +10,14 @@
 
 mod chart;
 mod collide;
+mod sequence;
 mod space;
 mod target;
 
 pub use chart::movement_chart_svg;
 pub use collide::CrownCollider;
+pub use sequence::Sequencing;
+use sequence::{scaled, Schedule, Sequenced};
 pub use space::{bolton, space_analysis, BoltonRatios, SpaceAnalysis};
 pub use target::auto_setup;
 
@@ -43,6 +46,8 @@ pub struct Limits {
     pub ipr_per_surface_mm: f64,
     /// Largest overlap tolerated between neighbouring crowns at any stage, after IPR (mm).
     pub max_penetration_mm: f64,
+    /// Most enamel removed by IPR in one arch, all contacts together (mm); clinically about 3 mm is usual.
+    pub ipr_per_arch_mm: f64,
 }
 
 impl Default for Limits {
@@ -56,13 +61,14 @@ impl Default for Limits {
             rotation_deg: 2.0,
             ipr_per_surface_mm: 0.5,
             max_penetration_mm: 0.05,
+            ipr_per_arch_mm: 3.0,
         }
     }
 }
 
 /// The valid range of each limit: (name in the limits file, unit, least, most). A per-stage movement below its
 /// least would plan thousands of aligners; above its most, no aligner delivers it.
-pub const LIMIT_RANGES: [(&str, &str, f64, f64); 8] = [
+pub const LIMIT_RANGES: [(&str, &str, f64, f64); 9] = [
     ("mesiodistal_mm", "mm", 0.01, 1.0),
     ("buccolingual_mm", "mm", 0.01, 1.0),
     ("vertical_mm", "mm", 0.01, 1.0),
@@ -71,6 +77,7 @@ pub const LIMIT_RANGES: [(&str, &str, f64, f64); 8] = [
     ("rotation_deg", "°", 0.1, 10.0),
     ("ipr_per_surface_mm", "mm", 0.0, 1.0),
     ("max_penetration_mm", "mm", 0.0, 0.5),
+    ("ipr_per_arch_mm", "mm", 0.0, 10.0),
 ];
 
 /// A setup's movement of one tooth is at most this far (mm) from where it starts: orthodontic movements are a few
@@ -91,6 +98,7 @@ impl Limits {
             self.rotation_deg,
             self.ipr_per_surface_mm,
             self.max_penetration_mm,
+            self.ipr_per_arch_mm,
         ];
         for ((name, unit, lo, hi), v) in LIMIT_RANGES.iter().zip(values) {
             if !(v >= *lo && v <= *hi) {
@@ -320,30 +328,6 @@ pub fn stages_needed(m: &LocalMove, limits: &Limits) -> usize {
         .unwrap_or(0)
 }
 
-/// When each tooth moves: it starts after `start` stages and takes `duration` stages.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Slot {
-    start: usize,
-    duration: usize,
-}
-
-impl Slot {
-    fn fraction(&self, stage: usize) -> f64 {
-        if self.duration == 0 {
-            return if stage >= self.start { 1.0 } else { 0.0 };
-        }
-        ((stage as f64 - self.start as f64) / self.duration as f64).clamp(0.0, 1.0)
-    }
-
-    fn end(&self) -> usize {
-        self.start + self.duration
-    }
-}
-
-fn scaled(m: &LocalMove, f: f64) -> LocalMove {
-    LocalMove { translation_mm: m.translation_mm.map(|v| v * f), rotation_deg: m.rotation_deg.map(|v| v * f) }
-}
-
 /// A setup's movement of one tooth within [`SETUP_MAX_TRANSLATION_MM`] and [`SETUP_MAX_ROTATION_DEG`] (NaN is
 /// within neither); `path` names the setup in the error.
 fn check_movement(m: &ToothMove, path: &str) -> Result<(), StagingError> {
@@ -361,8 +345,30 @@ fn check_movement(m: &ToothMove, path: &str) -> Result<(), StagingError> {
     })
 }
 
-/// Stages a dentition to its setup. `mesh` is the jaw the dentition indexes.
+/// Most enamel IPR may take from one surface of tooth `fdi` (mm): the limit, halved on molars (their contact
+/// areas are broad and the stripping reaches less of the enamel safely).
+fn surface_ipr_cap(fdi: i32, limits: &Limits) -> f64 {
+    if fdi % 10 >= 6 {
+        limits.ipr_per_surface_mm / 2.0
+    } else {
+        limits.ipr_per_surface_mm
+    }
+}
+
+/// Stages a dentition to its setup with every tooth moving together ([`Sequencing::Together`]). `mesh` is
+/// the jaw the dentition indexes.
 pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) -> Result<Plan, StagingError> {
+    plan_sequenced(mesh, dentition, setup, limits, Sequencing::Together)
+}
+
+/// Stages a dentition to its setup from a sequencing pattern; collisions on the way are sequenced around.
+pub fn plan_sequenced(
+    mesh: &Mesh,
+    dentition: &Dentition,
+    setup: &Setup,
+    limits: &Limits,
+    pattern: Sequencing,
+) -> Result<Plan, StagingError> {
     limits.validate()?;
     if dentition.teeth.is_empty() {
         return Err(StagingError::NoTeeth);
@@ -398,110 +404,16 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
         CrownCollider::new(mesh, &order.iter().map(|f| dentition.tooth(*f).expect("in order")).collect::<Vec<_>>());
     let need: Vec<usize> = targets.iter().map(|m| stages_needed(m, limits)).collect();
     let lower_bound = need.iter().copied().max().unwrap_or(0);
-    let pose = |slots: &[Slot], i: usize, k: usize| frames[i].transform(&scaled(&targets[i], slots[i].fraction(k)));
-    let simulate = |slots: &[Slot]| -> (usize, Vec<Vec<f64>>) {
-        let n = slots.iter().map(Slot::end).max().unwrap_or(0);
-        let raw: Vec<Vec<f64>> = (0..=n)
-            .map(|k| {
-                let poses: Vec<Isometry3<f64>> = (0..frames.len()).map(|i| pose(slots, i, k)).collect();
-                (0..frames.len().saturating_sub(1)).map(|i| collider.penetration(i, i + 1, &poses)).collect()
-            })
-            .collect();
-        // Overlap the initial arch already has (a tight contact, crowns cut generously at the margins) is the
-        // baseline: teeth in a mouth do not overlap, so only overlap added by the movement counts.
-        let pens = raw.iter().map(|row| row.iter().zip(&raw[0]).map(|(x, b)| (x - b).max(0.0)).collect()).collect();
-        (n, pens)
-    };
-    // IPR: a contact that still overlaps at the target gets enamel removed, before the first stage that needs it.
-    let ipr_for = |pens: &[Vec<f64>], n: usize| -> Vec<Option<(usize, f64)>> {
-        (0..frames.len().saturating_sub(1))
-            .map(|p| {
-                let at_target = pens[n][p];
-                if at_target <= limits.max_penetration_mm {
-                    return None;
-                }
-                let amount = ((at_target + 0.02) / 0.05).ceil() * 0.05;
-                let amount = amount.min(2.0 * limits.ipr_per_surface_mm);
-                let first = (0..=n).find(|&k| pens[k][p] > limits.max_penetration_mm).unwrap_or(n);
-                Some((first, amount))
-            })
-            .collect()
-    };
-    let excess = |pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], k: usize, p: usize| {
-        let allowance = ipr[p].filter(|(s, _)| k >= *s).map_or(0.0, |(_, a)| a);
-        pens[k][p] - allowance
-    };
-    // Everything at once, each tooth at its own pace; where neighbours would collide on the way, delay or slow
-    // one of them (whichever keeps the plan shortest and the overlap smallest), and check again.
-    let mut slots: Vec<Slot> = need.iter().map(|&d| Slot { start: 0, duration: d }).collect();
-    let mut adjustments = 0usize;
-    let mut warnings = Vec::new();
-    let (mut n, mut pens) = simulate(&slots);
-    let mut ipr = ipr_for(&pens, n);
-    // Overlap on the way beyond what the pair will have at the target anyway (an overlap left at the target,
-    // beyond what IPR may remove, is reported, not sequenced around).
-    let worst = |pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], n: usize| -> Option<(usize, usize, f64)> {
-        let mut w: Option<(usize, usize, f64)> = None;
-        for k in 0..=n {
-            for p in 0..pens[k].len() {
-                let e = excess(pens, ipr, k, p) - excess(pens, ipr, n, p).max(0.0);
-                if e > limits.max_penetration_mm && w.is_none_or(|x| e > x.2) {
-                    w = Some((k, p, e));
-                }
-            }
-        }
-        w
-    };
-    while let Some((_, p, e0)) = worst(&pens, &ipr, n) {
-        if adjustments >= 60 {
-            warnings.push(format!(
-                "teeth {} and {} still overlap by {:.2} mm on the way after {adjustments} sequencing changes",
-                order[p],
-                order[p + 1],
-                e0
-            ));
-            break;
-        }
-        adjustments += 1;
-        let mut best: Option<(Vec<Slot>, usize, f64)> = None;
-        for i in [p, p + 1] {
-            for change in [Slot { start: 1, duration: 0 }, Slot { start: 0, duration: 1 }] {
-                let mut s = slots.clone();
-                s[i].start += change.start;
-                s[i].duration += change.duration;
-                let (n2, pens2) = simulate(&s);
-                let ipr2 = ipr_for(&pens2, n2);
-                let e = worst(&pens2, &ipr2, n2).map_or(0.0, |w| w.2);
-                let better = best.as_ref().is_none_or(|b| (e, n2) < (b.2, b.1) || (e <= b.2 + 1e-9 && n2 < b.1));
-                if better {
-                    best = Some((s, n2, e));
-                }
-            }
-        }
-        slots = best.expect("four options tried").0;
-        (n, pens) = simulate(&slots);
-        ipr = ipr_for(&pens, n);
-    }
-    for (p, e) in ipr.iter().enumerate() {
-        if let Some((_, amount)) = e {
-            let need_total = pens[n][p];
-            if need_total > *amount + limits.max_penetration_mm {
-                warnings.push(format!(
-                    "teeth {} and {} overlap by {:.2} mm at the target: more than IPR may remove ({:.2} mm per surface)",
-                    order[p],
-                    order[p + 1],
-                    need_total,
-                    limits.ipr_per_surface_mm
-                ));
-            }
-        }
-    }
+    let ipr_cap = order.windows(2).map(|w| surface_ipr_cap(w[0], limits) + surface_ipr_cap(w[1], limits)).collect();
+    let schedule = Schedule { frames: &frames, targets: &targets, collider: &collider, limits, ipr_cap };
+    let Sequenced { slots, pens, ipr, delays, slowed, mut warnings } = schedule.run(&order, &need, pattern);
+    let n = pens.len() - 1;
     let stages: Vec<Stage> = (0..=n)
         .map(|k| {
             let teeth = (0..frames.len())
                 .map(|i| {
-                    let cur = pose(&slots, i, k);
-                    let prev = if k == 0 { Isometry3::identity() } else { pose(&slots, i, k - 1) };
+                    let cur = schedule.pose(&slots, i, k);
+                    let prev = if k == 0 { Isometry3::identity() } else { schedule.pose(&slots, i, k - 1) };
                     StageTooth {
                         fdi: order[i],
                         cumulative: Transform::from_isometry(&cur),
@@ -510,11 +422,13 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
                     }
                 })
                 .collect();
-            let worst = (0..frames.len().saturating_sub(1)).map(|p| excess(&pens, &ipr, k, p)).fold(f64::MIN, f64::max);
+            let worst = (0..frames.len().saturating_sub(1))
+                .map(|p| pens[k][p] - ipr[p].filter(|(s, _)| k >= *s).map_or(0.0, |(_, a)| a))
+                .fold(f64::MIN, f64::max);
             Stage { index: k, teeth, worst_penetration_mm: if worst == f64::MIN { 0.0 } else { worst } }
         })
         .collect();
-    let ipr_events = ipr
+    let ipr_events: Vec<IprEvent> = ipr
         .iter()
         .enumerate()
         .filter_map(|(p, e)| {
@@ -526,13 +440,34 @@ pub fn plan(mesh: &Mesh, dentition: &Dentition, setup: &Setup, limits: &Limits) 
             })
         })
         .collect();
-    let sequencing = if adjustments == 0 {
-        "all teeth start together, each at its own pace (no collisions on the way)".to_string()
-    } else {
-        format!(
-            "all teeth start together; {adjustments} delays or slow-downs of single teeth avoid collisions on the way"
-        )
+    let ipr_total: f64 = ipr_events.iter().map(|e| e.amount_mm).sum();
+    if ipr_total > limits.ipr_per_arch_mm + 1e-9 {
+        warnings.push(format!(
+            "the plan needs {ipr_total:.2} mm of IPR, more than the arch's budget of {:.2} mm",
+            limits.ipr_per_arch_mm
+        ));
+    }
+    let describe = |list: &[(usize, usize)], what: &str| {
+        list.iter().map(|(i, k)| format!("{} {what} {k}", order[*i])).collect::<Vec<_>>().join(", ")
     };
+    let mut sequencing = match pattern {
+        Sequencing::Together => format!("all moving teeth start at stage 1 and arrive at stage {n}"),
+        Sequencing::PosteriorsFirst => "premolars and molars first, then canines and incisors".to_string(),
+        Sequencing::AnteriorsFirst => "canines and incisors first, then premolars and molars".to_string(),
+    };
+    if delays.is_empty() && slowed.is_empty() {
+        sequencing.push_str(" (no collisions on the way)");
+    } else {
+        sequencing.push_str(&format!("; to avoid collisions on the way: {}", describe(&delays, "starts after stage")));
+        if !slowed.is_empty() {
+            sequencing.push_str(&format!(
+                "{}{}",
+                if delays.is_empty() { "" } else { "; " },
+                describe(&slowed, "takes")
+            ));
+            sequencing.push_str(" stages");
+        }
+    }
     Ok(Plan {
         units: "mm, degrees".into(),
         jaw: dentition.jaw.as_str().into(),
