@@ -17,13 +17,15 @@ use std::sync::{Arc, Mutex};
 
 /// Cache key: the two crowns and the exact bits of both poses.
 type PoseKey = (usize, usize, [u64; 14]);
+/// Each point of one crown's depth inside its neighbour in the initial arch (mm).
+type Baseline = Arc<Vec<f64>>;
 
 /// Crowns of one arch (in arch order) ready for overlap queries; answers are cached per pose pair.
 pub struct CrownCollider {
     crowns: Vec<CutSurface>,
     cache: Mutex<HashMap<PoseKey, f64>>,
     /// Per ordered pair (a, b): each point of crown a's depth inside crown b in the initial arch (mm).
-    baseline: Mutex<HashMap<(usize, usize), Arc<Vec<f64>>>>,
+    baseline: Mutex<HashMap<(usize, usize), Baseline>>,
 }
 
 impl std::fmt::Debug for CrownCollider {

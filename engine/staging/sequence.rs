@@ -254,13 +254,13 @@ fn initial_slots(order: &[i32], need: &[usize], pattern: Sequencing) -> Vec<Slot
     let longest = |pick: &dyn Fn(i32) -> bool| {
         order.iter().zip(need).filter(|(f, _)| pick(**f)).map(|(_, n)| *n).max().unwrap_or(0)
     };
-    let (first, second): (Box<dyn Fn(i32) -> bool>, Box<dyn Fn(i32) -> bool>) = match pattern {
-        Sequencing::Together => (Box::new(|_| true), Box::new(|_| false)),
-        Sequencing::PosteriorsFirst => (Box::new(move |f| !anterior(f)), Box::new(anterior)),
-        Sequencing::AnteriorsFirst => (Box::new(anterior), Box::new(move |f| !anterior(f))),
+    let first = |f: i32| match pattern {
+        Sequencing::Together => true,
+        Sequencing::PosteriorsFirst => !anterior(f),
+        Sequencing::AnteriorsFirst => anterior(f),
     };
-    let phase_one = longest(&*first);
-    let phase_two = longest(&*second);
+    let phase_one = longest(&first);
+    let phase_two = longest(&|f| !first(f));
     order
         .iter()
         .zip(need)
