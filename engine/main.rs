@@ -226,12 +226,18 @@ enum Command {
         /// "rotation_deg": [tip, torque, rotation]}]}, in each tooth's frame).
         #[arg(long, conflicts_with = "auto")]
         target: Option<PathBuf>,
-        /// Use the automatic target (smooth arch form, levelled tips) instead of a setup file.
+        /// Use the automatic target instead of a setup file: crowns onto the patient's smoothed arch, outliers
+        /// levelled, crowding resolved by the arch's spaces, IPR (within the limits) and up to 2 mm of labial
+        /// development, molars anchored; its note in setup.json says how the space was found.
         #[arg(long)]
         auto: bool,
         /// Per-stage limits (TOML with any of the keys of the plan's "limits"; the rest keep their defaults).
         #[arg(long)]
         limits: Option<PathBuf>,
+        /// Sequencing pattern to start from: together (every tooth over the whole plan), posteriors-first or
+        /// anteriors-first; collisions on the way are sequenced around in every pattern.
+        #[arg(long, default_value = "together", value_parser = ["together", "posteriors-first", "anteriors-first"])]
+        sequencing: String,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -1051,7 +1057,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             eprintln!("wrote {}", out.display());
         }
-        Command::Stage { mesh: path, labels, target, auto, limits, out } => {
+        Command::Stage { mesh: path, labels, target, auto, limits, sequencing, out } => {
             use cusp::staging::{Limits, Setup};
             let limits: Limits = match &limits {
                 Some(p) => {
@@ -1060,6 +1066,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => Limits::default(),
             };
+            limits.validate()?;
             let mesh = read_jaw(&path)?;
             let (labels, jaw, occlusal) = match &labels {
                 Some(l) => {
@@ -1080,10 +1087,11 @@ fn run(cli: Cli) -> Result<()> {
                     let text = std::fs::read_to_string(t).with_context(|| format!("cannot read {}", t.display()))?;
                     Setup::from_json(&text, &t.display().to_string())?
                 }
-                (None, true) => cusp::staging::auto_setup(&mesh, &dentition),
+                (None, true) => cusp::staging::auto_setup_within(&mesh, &dentition, &limits, &Default::default()).0,
                 (None, false) => anyhow::bail!("give a target: --target setup.json or --auto"),
             };
-            let plan = cusp::staging::plan(&mesh, &dentition, &setup, &limits)?;
+            let pattern = cusp::staging::Sequencing::parse(&sequencing).expect("clap checked the name");
+            let plan = cusp::staging::plan_sequenced(&mesh, &dentition, &setup, &limits, pattern)?;
             let space = cusp::staging::space_analysis(&mesh, &dentition);
             let stages_dir = out.join("stages");
             std::fs::create_dir_all(&stages_dir).with_context(|| format!("cannot create {}", stages_dir.display()))?;

@@ -109,6 +109,26 @@ fn main() -> anyhow::Result<()> {
         let teeth: Vec<_> = plan.frames.iter().map(|f| d.tooth(f.fdi).unwrap()).collect();
         let collider = CrownCollider::new(&mesh, &teeth);
         let added = added_overlap(&collider, &plan);
+        if std::env::var_os("STAGE_EVAL_SENSITIVITY").is_some() {
+            // Each contact closed by 0.5 mm (the distal tooth moved toward its neighbour's centroid): what the
+            // collider reads.
+            let mut read: Vec<f64> = (0..teeth.len() - 1)
+                .map(|k| {
+                    let dir = (teeth[k].frame.centroid - teeth[k + 1].frame.centroid).normalize();
+                    let mut poses = vec![Isometry3::identity(); teeth.len()];
+                    poses[k + 1] = Isometry3::translation(dir.x * 0.5, dir.y * 0.5, dir.z * 0.5);
+                    collider.penetration(k, k + 1, &poses)
+                })
+                .collect();
+            read.sort_by(f64::total_cmp);
+            println!(
+                "    0.5 mm push reads: min {:.2} median {:.2} max {:.2} ({} contacts)",
+                read[0],
+                read[read.len() / 2],
+                read[read.len() - 1],
+                read.len()
+            );
+        }
         let ratio = n as f64 / plan.lower_bound_stages.max(1) as f64;
         ratios.push(ratio);
         println!(
@@ -131,6 +151,7 @@ fn main() -> anyhow::Result<()> {
             secs
         );
         if std::env::var_os("STAGE_EVAL_VERBOSE").is_some() {
+            println!("    setup: {}", setup.note);
             for w in &plan.warnings {
                 println!("    warning: {w}");
             }

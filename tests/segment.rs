@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::real_dir;
+use common::{labelled_real_arches, real_dir};
 
 use cusp::eval::segment::{score, SegmentationScore};
 use cusp::io::{self, Teeth3dsLabels};
@@ -121,29 +121,6 @@ fn missing_teeth_leave_the_numbering_right() {
             assert!(s.tir > 0.99 && s.tla > 0.99 && s.tsa > 0.95, "seed {seed} {}: {s:?}", jaw.jaw.as_str());
         }
     }
-}
-
-/// Every labelled real arch in the shared data (`*.labels.json` beside a `.ply`), as (source/stem, mesh, truth).
-fn labelled_real_arches(dir: &std::path::Path) -> Vec<(String, Mesh, Teeth3dsLabels)> {
-    let mut out = Vec::new();
-    let mut sources: Vec<_> =
-        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    sources.sort();
-    for s in sources {
-        let mut files: Vec<_> = std::fs::read_dir(&s).unwrap().flatten().map(|e| e.path()).collect();
-        files.sort();
-        for f in files {
-            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
-            let Some(stem) = name.strip_suffix(".labels.json") else { continue };
-            let ply = s.join(format!("{stem}.ply"));
-            if ply.exists() {
-                let m = io::read_mesh(&ply).unwrap().without_labels();
-                let gt = io::read_labels_for(&f, &m).unwrap();
-                out.push((format!("{}/{stem}", s.file_name().unwrap().to_string_lossy()), m, gt));
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -23,6 +23,8 @@ type Baseline = Arc<Vec<f64>>;
 /// Crowns of one arch (in arch order) ready for overlap queries; answers are cached per pose pair.
 pub struct CrownCollider {
     crowns: Vec<CutSurface>,
+    /// Centroid of each crown's points (mm, initial arch).
+    centroids: Vec<nalgebra::Point3<f64>>,
     cache: Mutex<HashMap<PoseKey, f64>>,
     /// Per ordered pair (a, b): each point of crown a's depth inside crown b in the initial arch (mm).
     baseline: Mutex<HashMap<(usize, usize), Baseline>>,
@@ -36,11 +38,16 @@ impl std::fmt::Debug for CrownCollider {
 
 const RIM_CLEARANCE_MM: f64 = 0.3;
 const DEEPEST_MM: f64 = 2.0;
+/// A point inside its neighbour counts when the way out (to its closest point) is within this cosine of the
+/// direction between the crowns: the proximal faces. Crowns cut from one scan are joined by the surface the
+/// scanner laid across the embrasure; a neighbour sliding bucco-lingually or vertically along that web enters
+/// it sideways, which is not an overlap of enamel.
+const PROXIMAL_COS: f64 = 0.5;
 
 impl CrownCollider {
     /// Cuts each tooth's crown out of `mesh` (faces whose corners all belong to the tooth).
     pub fn new(mesh: &Mesh, teeth: &[&Tooth]) -> Self {
-        let crowns = teeth
+        let crowns: Vec<CutSurface> = teeth
             .iter()
             .map(|t| {
                 let mut mine = vec![false; mesh.vertex_count()];
@@ -50,7 +57,14 @@ impl CrownCollider {
                 CutSurface::new(mesh, &mine)
             })
             .collect();
-        Self { crowns, cache: Mutex::new(HashMap::new()), baseline: Mutex::new(HashMap::new()) }
+        let centroids = crowns
+            .iter()
+            .map(|c: &CutSurface| {
+                let sum = c.points.iter().fold(nalgebra::Vector3::zeros(), |acc, p| acc + p.coords);
+                nalgebra::Point3::from(sum / c.points.len().max(1) as f64)
+            })
+            .collect();
+        Self { crowns, centroids, cache: Mutex::new(HashMap::new()), baseline: Mutex::new(HashMap::new()) }
     }
 
     /// Number of crowns.
@@ -105,6 +119,8 @@ impl CrownCollider {
     fn depths(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> Vec<f64> {
         let (ca, cb) = (&self.crowns[a], &self.crowns[b]);
         let Some(bb) = &cb.bbox else { return vec![0.0; ca.points.len()] };
+        // The way out of crown b toward crown a: a proximal overlap leaves b through the face that looks at a.
+        let toward_a = (b_from_a * self.centroids[a] - self.centroids[b]).try_normalize(1e-9);
         ca.points
             .par_iter()
             .map(|p| {
@@ -113,7 +129,18 @@ impl CrownCollider {
                     return 0.0;
                 }
                 match cb.signed_distance(&q, RIM_CLEARANCE_MM) {
-                    Some((_, d)) if d < 0.0 && -d <= DEEPEST_MM => -d,
+                    Some((c, d)) if d < 0.0 && -d <= DEEPEST_MM => {
+                        let out = (c - q).try_normalize(1e-12);
+                        let proximal = match (out, toward_a) {
+                            (Some(o), Some(t)) => o.dot(&t) >= PROXIMAL_COS,
+                            _ => true,
+                        };
+                        if proximal {
+                            -d
+                        } else {
+                            0.0
+                        }
+                    }
                     _ => 0.0,
                 }
             })

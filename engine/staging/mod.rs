@@ -19,7 +19,7 @@ pub use collide::CrownCollider;
 pub use sequence::Sequencing;
 use sequence::{scaled, Schedule, Sequenced};
 pub use space::{bolton, space_analysis, BoltonRatios, SpaceAnalysis};
-pub use target::auto_setup;
+pub use target::{auto_setup, auto_setup_within, SetupBudget, SpaceUse};
 
 use crate::dentition::{movement_in_frame, transform_in_frame, Dentition, ToothMove};
 use crate::mesh::Mesh;

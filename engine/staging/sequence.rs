@@ -138,7 +138,7 @@ impl Schedule<'_> {
         let mut w: Option<(usize, usize, f64)> = None;
         for k in 0..=n {
             for p in (0..pens[k].len()).filter(|p| !skip[*p]) {
-                let e = Self::excess(pens, ipr, k, p) - Self::excess(pens, ipr, n, p).max(0.0);
+                let e = Self::excess(pens, ipr, k, p) - self.left_at_target(pens, ipr, p);
                 if e > self.limits.max_penetration_mm && w.is_none_or(|x| e > x.2) {
                     w = Some((k, p, e));
                 }
@@ -212,9 +212,12 @@ impl Schedule<'_> {
         }
         // What sequencing changed, tooth by tooth, against the pattern (both compressed alike).
         let before = compress(&pattern_slots);
-        let delays = (0..slots.len()).filter(|&i| slots[i].start != before[i].start).map(|i| (i, slots[i].start)).collect();
-        let slowed =
-            (0..slots.len()).filter(|&i| slots[i].duration > before[i].duration).map(|i| (i, slots[i].duration)).collect();
+        let delays =
+            (0..slots.len()).filter(|&i| slots[i].start != before[i].start).map(|i| (i, slots[i].start)).collect();
+        let slowed = (0..slots.len())
+            .filter(|&i| slots[i].duration > before[i].duration)
+            .map(|i| (i, slots[i].duration))
+            .collect();
         let n = pens.len() - 1;
         for (p, e) in ipr.iter().enumerate() {
             let left = Self::excess(&pens, &ipr, n, p);
@@ -232,13 +235,24 @@ impl Schedule<'_> {
         Sequenced { slots, pens, ipr, delays, slowed, warnings }
     }
 
+    /// Overlap contact `p` keeps at the target beyond the tolerance after IPR (mm; 0 within the tolerance): a
+    /// target overlap that is reported, and that overlap on the way is measured beyond.
+    fn left_at_target(&self, pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], p: usize) -> f64 {
+        let left = Self::excess(pens, ipr, pens.len() - 1, p);
+        if left > self.limits.max_penetration_mm {
+            left
+        } else {
+            0.0
+        }
+    }
+
     /// Overlap on the way beyond each contact's target overlap and the tolerance, summed over contacts and
     /// stages (mm): what sequencing changes must lower.
     fn total_excess(&self, pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>]) -> f64 {
         let n = pens.len() - 1;
         let mut total = 0.0;
         for p in 0..pens[0].len() {
-            let at_target = Self::excess(pens, ipr, n, p).max(0.0);
+            let at_target = self.left_at_target(pens, ipr, p);
             for k in 0..=n {
                 total += (Self::excess(pens, ipr, k, p) - at_target - self.limits.max_penetration_mm).max(0.0);
             }

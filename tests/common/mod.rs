@@ -18,3 +18,27 @@ pub fn real_dir() -> Option<PathBuf> {
         None
     }
 }
+
+/// Every labelled real arch in the shared data (`*.labels.json` beside a `.ply`), as (source/stem, mesh, truth).
+#[allow(dead_code)] // not every test file uses every helper
+pub fn labelled_real_arches(dir: &std::path::Path) -> Vec<(String, cusp::mesh::Mesh, cusp::io::Teeth3dsLabels)> {
+    let mut out = Vec::new();
+    let mut sources: Vec<_> =
+        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    sources.sort();
+    for s in sources {
+        let mut files: Vec<_> = std::fs::read_dir(&s).unwrap().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let Some(stem) = name.strip_suffix(".labels.json") else { continue };
+            let ply = s.join(format!("{stem}.ply"));
+            if ply.exists() {
+                let m = cusp::io::read_mesh(&ply).unwrap().without_labels();
+                let gt = cusp::io::read_labels_for(&f, &m).unwrap();
+                out.push((format!("{}/{stem}", s.file_name().unwrap().to_string_lossy()), m, gt));
+            }
+        }
+    }
+    out
+}
