@@ -1113,6 +1113,9 @@ fn run(cli: Cli) -> Result<()> {
             if let Some(d) = space.discrepancy_mm {
                 eprintln!("arch length discrepancy {d:+.1} mm ({})", if d < 0.0 { "crowding" } else { "spacing" });
             }
+            for (fdi, what) in &plan.attachments {
+                eprintln!("attachment on {fdi}: {what}");
+            }
             for w in &plan.warnings {
                 eprintln!("warning: {w}");
             }

@@ -287,3 +287,23 @@ fn two_incisors_on_a_real_arch_take_the_lower_bound() {
     assert_eq!(p.lower_bound_stages, 4);
     assert_eq!(p.stages.len() - 1, 4, "{}", p.sequencing);
 }
+
+/// Attachments where the movement calls for one: a premolar turned 20°, an incisor extruded 0.6 mm, a canine
+/// torqued 12°; none on a tooth that only tips 3°.
+#[test]
+fn attachments_follow_the_movements_that_need_them() {
+    let (mesh, d) = lower(2);
+    let setup = Setup {
+        note: String::new(),
+        teeth: vec![
+            mv(44, [0.0; 3], [0.0, 0.0, 20.0]),
+            mv(41, [0.0, 0.0, 0.6], [0.0; 3]),
+            mv(33, [0.0; 3], [0.0, 12.0, 0.0]),
+            mv(36, [0.0; 3], [3.0, 0.0, 0.0]),
+        ],
+    };
+    let p = plan(&mesh, &d, &setup, &Limits::default()).unwrap();
+    let on = |fdi: i32, what: &str| p.attachments.iter().any(|(f, w)| *f == fdi && w.starts_with(what));
+    assert!(on(44, "rotation") && on(41, "extrusion") && on(33, "root-movement"), "{:?}", p.attachments);
+    assert_eq!(p.attachments.len(), 3, "{:?}", p.attachments);
+}

@@ -281,7 +281,7 @@ pub struct Plan {
     pub sequencing: String,
     /// What the plan could not do within the limits, in words (empty when everything held).
     pub warnings: Vec<String>,
-    /// Attachments per tooth (FDI and a free description); none planned automatically yet.
+    /// Attachments per tooth (FDI and what it is for), by the rules of [`attachments_for`].
     pub attachments: Vec<(i32, String)>,
     /// Overcorrection per tooth (extra movement in the tooth frame at the last stage); none by default.
     pub overcorrection: Vec<ToothMove>,
@@ -343,6 +343,33 @@ fn check_movement(m: &ToothMove, path: &str) -> Result<(), StagingError> {
             m.fdi, m.rotation_deg
         ),
     })
+}
+
+/// Rotation of a rounded crown (canine, premolar) beyond which an aligner needs an attachment to grip it (°).
+pub const ATTACHMENT_ROTATION_DEG: f64 = 15.0;
+/// Extrusion beyond which a tooth needs an attachment (mm): an aligner pushes, it cannot pull.
+pub const ATTACHMENT_EXTRUSION_MM: f64 = 0.5;
+/// Tip or torque (root movement) beyond which a tooth needs an attachment for the couple (°).
+pub const ATTACHMENT_ROOT_DEG: f64 = 10.0;
+
+/// The attachments a tooth's movement calls for, by the rules clear-aligner protocols state (Weir, "Clear
+/// aligners in orthodontic treatment", Aust Dent J 2017;62 Suppl 1:58–62: attachments for rotating rounded
+/// teeth, for extrusion and for root movement): a canine or premolar rotated more than
+/// [`ATTACHMENT_ROTATION_DEG`], any tooth extruded more than [`ATTACHMENT_EXTRUSION_MM`], tipped or torqued
+/// more than [`ATTACHMENT_ROOT_DEG`].
+pub fn attachments_for(fdi: i32, m: &LocalMove) -> Vec<(i32, String)> {
+    let mut out = Vec::new();
+    let [tip, torque, rotation] = m.rotation_deg;
+    if (3..=5).contains(&(fdi % 10)) && rotation.abs() > ATTACHMENT_ROTATION_DEG {
+        out.push((fdi, format!("rotation attachment ({rotation:+.0}° about the long axis)")));
+    }
+    if m.translation_mm[2] > ATTACHMENT_EXTRUSION_MM {
+        out.push((fdi, format!("extrusion attachment ({:+.2} mm)", m.translation_mm[2])));
+    }
+    if tip.abs() > ATTACHMENT_ROOT_DEG || torque.abs() > ATTACHMENT_ROOT_DEG {
+        out.push((fdi, format!("root-movement attachment (tip {tip:+.0}°, torque {torque:+.0}°)")));
+    }
+    out
 }
 
 /// Most enamel IPR may take from one surface of tooth `fdi` (mm): the limit, halved on molars (their contact
@@ -484,7 +511,7 @@ pub fn plan_sequenced(
         lower_bound_stages: lower_bound,
         sequencing,
         warnings,
-        attachments: Vec::new(),
+        attachments: order.iter().zip(&targets).flat_map(|(f, m)| attachments_for(*f, m)).collect(),
         overcorrection: Vec::new(),
     })
 }
