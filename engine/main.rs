@@ -236,7 +236,8 @@ enum Command {
         limits: Option<PathBuf>,
         /// Sequencing pattern to start from: together (every tooth over the whole plan), posteriors-first or
         /// anteriors-first; collisions on the way are sequenced around in every pattern.
-        #[arg(long, default_value = "together", value_parser = ["together", "posteriors-first", "anteriors-first"])]
+        #[arg(long, default_value = "together",
+              value_parser = clap::builder::PossibleValuesParser::new(cusp::staging::Sequencing::ALL.map(|s| s.as_str())))]
         sequencing: String,
         /// Output folder.
         #[arg(long)]
@@ -1087,7 +1088,7 @@ fn run(cli: Cli) -> Result<()> {
                     let text = std::fs::read_to_string(t).with_context(|| format!("cannot read {}", t.display()))?;
                     Setup::from_json(&text, &t.display().to_string())?
                 }
-                (None, true) => cusp::staging::auto_setup_within(&mesh, &dentition, &limits, &Default::default()).0,
+                (None, true) => cusp::staging::auto_setup(&mesh, &dentition, &limits, &Default::default()).0,
                 (None, false) => anyhow::bail!("give a target: --target setup.json or --auto"),
             };
             let pattern = cusp::staging::Sequencing::parse(&sequencing).expect("clap checked the name");

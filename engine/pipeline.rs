@@ -503,7 +503,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         let k = if st.jaw == "upper" { 0 } else { 1 };
         let (mesh, d) = (&models[k].1.mesh, &dentitions[k]);
         let setup = match st.target.as_str() {
-            "auto" => crate::staging::auto_setup_within(mesh, d, &st.limits, &Default::default()).0,
+            "auto" => crate::staging::auto_setup(mesh, d, &st.limits, &Default::default()).0,
             _ => undo_malocclusion(&phantom, k, d),
         };
         let plan = crate::staging::plan(mesh, d, &setup, &st.limits).map_err(|e| stage_err("staging", e))?;

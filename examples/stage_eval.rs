@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         let frame = cusp::segment::orient(&mesh);
         let d = cusp::dentition::Dentition::from_labels(&mesh, &truth.labels, truth.jaw, frame.occlusal);
         let t0 = std::time::Instant::now();
-        let setup = staging::auto_setup(&mesh, &d);
+        let (setup, _) = staging::auto_setup(&mesh, &d, &limits, &Default::default());
         let plan = match staging::plan(&mesh, &d, &setup, &limits) {
             Ok(p) => p,
             Err(e) => {

@@ -91,18 +91,12 @@ impl CrownCollider {
         d
     }
 
-    /// Deepest overlap between crowns `a` and `b` in the initial arch (mm): what [`Self::penetration`] takes as
-    /// each point's baseline (a shared border, a generous label), reported for reading, not added to.
-    pub fn initial_overlap(&self, a: usize, b: usize) -> f64 {
-        let deepest = |x: usize, y: usize| self.baseline(x, y).iter().copied().fold(0.0, f64::max);
-        deepest(a, b).max(deepest(b, a))
-    }
-
-    fn baseline(&self, a: usize, b: usize) -> Arc<Vec<f64>> {
+    fn baseline(&self, a: usize, b: usize) -> Baseline {
         if let Some(v) = self.baseline.lock().expect("baseline lock").get(&(a, b)) {
             return v.clone();
         }
-        let v = Arc::new(self.depths(a, b, &Isometry3::identity()));
+        let identity = Isometry3::identity();
+        let v: Baseline = Arc::new(self.crowns[a].points.par_iter().map(|p| self.depth(a, b, &identity, p)).collect());
         self.baseline.lock().expect("baseline lock").insert((a, b), v.clone());
         v
     }
@@ -111,40 +105,39 @@ impl CrownCollider {
     /// point's initial depth.
     fn added(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> f64 {
         let base = self.baseline(a, b);
-        self.depths(a, b, b_from_a).iter().zip(base.iter()).map(|(d, b0)| d - b0).fold(0.0, f64::max)
+        self.crowns[a]
+            .points
+            .par_iter()
+            .zip(base.par_iter())
+            .map(|(p, b0)| self.depth(a, b, b_from_a, p) - b0)
+            .reduce(|| 0.0, f64::max)
     }
 
-    /// Each point of crown `a` (mapped by `b_from_a` into `b`'s initial pose): its depth inside crown `b` (mm, 0
-    /// outside, near `b`'s open rim or deeper than a crown is thick).
-    fn depths(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>) -> Vec<f64> {
-        let (ca, cb) = (&self.crowns[a], &self.crowns[b]);
-        let Some(bb) = &cb.bbox else { return vec![0.0; ca.points.len()] };
-        // The way out of crown b toward crown a: a proximal overlap leaves b through the face that looks at a.
-        let toward_a = (b_from_a * self.centroids[a] - self.centroids[b]).try_normalize(1e-9);
-        ca.points
-            .par_iter()
-            .map(|p| {
-                let q = b_from_a * p;
-                if (0..3).any(|k| q[k] < bb.min[k] - 0.05 || q[k] > bb.max[k] + 0.05) {
-                    return 0.0;
+    /// Depth (mm) of point `p` of crown `a`, mapped by `b_from_a` into `b`'s initial pose, inside crown `b`
+    /// through `b`'s face toward `a`; 0 outside, near `b`'s open rim, deeper than a crown is thick, or inside
+    /// only sideways (the embrasure web).
+    fn depth(&self, a: usize, b: usize, b_from_a: &Isometry3<f64>, p: &nalgebra::Point3<f64>) -> f64 {
+        let cb = &self.crowns[b];
+        let Some(bb) = &cb.bbox else { return 0.0 };
+        let q = b_from_a * p;
+        if (0..3).any(|k| q[k] < bb.min[k] - 0.05 || q[k] > bb.max[k] + 0.05) {
+            return 0.0;
+        }
+        match cb.signed_distance(&q, RIM_CLEARANCE_MM) {
+            Some((c, d)) if d < 0.0 && -d <= DEEPEST_MM => {
+                // The way out of crown b toward crown a: a proximal overlap leaves b through the face that
+                // looks at a.
+                let toward_a = (b_from_a * self.centroids[a] - self.centroids[b]).try_normalize(1e-9);
+                let out = (c - q).try_normalize(1e-12);
+                let proximal = out.zip(toward_a).is_none_or(|(o, t)| o.dot(&t) >= PROXIMAL_COS);
+                if proximal {
+                    -d
+                } else {
+                    0.0
                 }
-                match cb.signed_distance(&q, RIM_CLEARANCE_MM) {
-                    Some((c, d)) if d < 0.0 && -d <= DEEPEST_MM => {
-                        let out = (c - q).try_normalize(1e-12);
-                        let proximal = match (out, toward_a) {
-                            (Some(o), Some(t)) => o.dot(&t) >= PROXIMAL_COS,
-                            _ => true,
-                        };
-                        if proximal {
-                            -d
-                        } else {
-                            0.0
-                        }
-                    }
-                    _ => 0.0,
-                }
-            })
-            .collect()
+            }
+            _ => 0.0,
+        }
     }
 }
 

@@ -19,7 +19,7 @@ pub use collide::CrownCollider;
 pub use sequence::Sequencing;
 use sequence::{scaled, Schedule, Sequenced};
 pub use space::{bolton, space_analysis, BoltonRatios, SpaceAnalysis};
-pub use target::{auto_setup, auto_setup_within, SetupBudget, SpaceUse};
+pub use target::{auto_setup, SetupBudget, SpaceUse};
 
 use crate::dentition::{movement_in_frame, transform_in_frame, Dentition, ToothMove};
 use crate::mesh::Mesh;
@@ -450,7 +450,7 @@ pub fn plan_sequenced(
                 })
                 .collect();
             let worst = (0..frames.len().saturating_sub(1))
-                .map(|p| pens[k][p] - ipr[p].filter(|(s, _)| k >= *s).map_or(0.0, |(_, a)| a))
+                .map(|p| Schedule::excess(&pens, &ipr, k, p))
                 .fold(f64::MIN, f64::max);
             Stage { index: k, teeth, worst_penetration_mm: if worst == f64::MIN { 0.0 } else { worst } }
         })

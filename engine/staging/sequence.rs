@@ -29,11 +29,12 @@ impl Sequencing {
         }
     }
 
+    /// Every pattern.
+    pub const ALL: [Sequencing; 3] = [Sequencing::Together, Sequencing::PosteriorsFirst, Sequencing::AnteriorsFirst];
+
     /// Parses [`Self::as_str`]'s names.
     pub fn parse(name: &str) -> Option<Self> {
-        [Sequencing::Together, Sequencing::PosteriorsFirst, Sequencing::AnteriorsFirst]
-            .into_iter()
-            .find(|s| s.as_str() == name)
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -81,6 +82,9 @@ pub(super) struct Schedule<'a> {
     pub ipr_cap: Vec<f64>,
 }
 
+/// A sequencing change tried: its slots, overlap on the way (mm), stages, and its simulation (kept, not redone).
+type Candidate = (Vec<Slot>, f64, usize, Vec<Vec<f64>>);
+
 /// The outcome: slots, the overlap per stage and contact, IPR per contact (stage, mm) and what was done.
 pub(super) struct Sequenced {
     pub slots: Vec<Slot>,
@@ -127,7 +131,7 @@ impl Schedule<'_> {
     }
 
     /// Overlap of contact `p` at stage `k` after the IPR done by then (mm).
-    fn excess(pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], k: usize, p: usize) -> f64 {
+    pub fn excess(pens: &[Vec<f64>], ipr: &[Option<(usize, f64)>], k: usize, p: usize) -> f64 {
         pens[k][p] - ipr[p].filter(|(s, _)| k >= *s).map_or(0.0, |(_, a)| a)
     }
 
@@ -147,9 +151,10 @@ impl Schedule<'_> {
         w
     }
 
-    /// Sequences the arch from `pattern`: each change (one of the two teeth of the worst contact starts a stage
-    /// later or earlier, or takes a stage more) is kept only when it lowers that overlap; where none does, the contact gets IPR on the way (within its
-    /// cap), and what is still left is a warning. Stages in which nothing moves are removed.
+    /// Sequences the arch from `pattern`: for the worst contact, one of its two teeth starts a stage later or
+    /// earlier, or takes a stage more; the change is kept only when it lowers the overlap on the way over the
+    /// whole arch. Where none does, the contact gets IPR on the way (within its cap), and what is still left is
+    /// a warning. Stages in which nothing moves are removed.
     pub fn run(&self, order: &[i32], need: &[usize], pattern: Sequencing) -> Sequenced {
         let pattern_slots = initial_slots(order, need, pattern);
         let mut slots = pattern_slots.clone();
@@ -162,7 +167,7 @@ impl Schedule<'_> {
         let mut changes = 0;
         while let Some((_, p, e0)) = self.worst(&pens, &ipr, &given_up) {
             let total = self.total_excess(&pens, &ipr);
-            let mut best: Option<(Vec<Slot>, f64, usize, bool)> = None;
+            let mut best: Option<Candidate> = None;
             if changes < MAX_CHANGES {
                 for i in [p, p + 1] {
                     // Start one stage later, one earlier (a phased pattern's second group), or take one more.
@@ -175,20 +180,20 @@ impl Schedule<'_> {
                             _ => continue,
                         }
                         let pens2 = self.simulate(&s);
-                        let ipr2 = self.ipr_for(&pens2, &on_way);
                         // Kept only when the overlap on the way, over every contact and stage, shrinks.
-                        let e = self.total_excess(&pens2, &ipr2);
+                        let e = self.total_excess(&pens2, &self.ipr_for(&pens2, &on_way));
                         let n2 = pens2.len();
                         if e < total - 1e-4 && best.as_ref().is_none_or(|b| (e, n2) < (b.1, b.2)) {
-                            best = Some((s, e, n2, change < 2));
+                            best = Some((s, e, n2, pens2));
                         }
                     }
                 }
             }
             match best {
-                Some((s, ..)) => {
+                Some((s, _, _, pens2)) => {
                     changes += 1;
                     slots = s;
+                    pens = pens2;
                 }
                 None if !on_way[p] => on_way[p] = true,
                 None => {
@@ -201,7 +206,6 @@ impl Schedule<'_> {
                     given_up[p] = true;
                 }
             }
-            pens = self.simulate(&slots);
             ipr = self.ipr_for(&pens, &on_way);
         }
         let compact = compress(&slots);

@@ -39,19 +39,15 @@ impl Default for SetupBudget {
 pub struct SpaceUse {
     /// Overlap between neighbours the aligned arch would have had (mm, summed over contacts).
     pub crowding_mm: f64,
-    /// Of it, taken up by spaces the arch already had.
-    pub spaces_mm: f64,
+    /// Of it, taken up by moving crowns along the arch: into the spaces it had and the length its development
+    /// gained.
+    pub moved_mm: f64,
     /// Left at contacts for IPR (the plan measures and schedules it).
     pub ipr_mm: f64,
     /// Labial development of the anterior arch at the midline.
     pub development_mm: f64,
     /// Overlap the budget could not resolve.
     pub unresolved_mm: f64,
-}
-
-/// The automatic setup of one jaw with the default limits and budget.
-pub fn auto_setup(mesh: &Mesh, dentition: &Dentition) -> Setup {
-    auto_setup_within(mesh, dentition, &Limits::default(), &SetupBudget::default()).0
 }
 
 /// A smooth arch curve in the occlusal plane's (u, v) coordinates (u across the arch, v toward the front), in
@@ -84,9 +80,7 @@ impl Curve {
         let a = DMatrix::from_fn(polar.len(), degree + 1, |r, c| polar[r].0.powi(c as i32));
         let b = DVector::from_iterator(polar.len(), polar.iter().map(|p| p.1));
         let mean_r = polar.iter().map(|p| p.1).sum::<f64>() / m;
-        let coef = (a.transpose() * &a)
-            .try_inverse()
-            .map_or_else(|| vec![mean_r], |inv| (inv * a.transpose() * b).iter().copied().collect());
+        let coef = least_squares(&a, &b).map_or_else(|| vec![mean_r], |k| k.iter().copied().collect());
         let lo = polar.iter().map(|p| p.0).fold(f64::MAX, f64::min);
         let hi = polar.iter().map(|p| p.0).fold(f64::MIN, f64::max);
         let span = lo.abs().max(hi.abs()).max(0.1);
@@ -159,6 +153,9 @@ impl Curve {
 const CURVE_MARGIN_RAD: f64 = 0.3;
 /// A crown's occlusal part: within this far of its tip along the occlusal axis (mm).
 const OCCLUSAL_PART_MM: f64 = 3.0;
+/// IPR the setup leaves for the plan's rounding up of each contact's IPR to its 0.05 mm step (mm), so that the
+/// planned IPR stays within the caps and the arch budget.
+const IPR_ROUNDING_MM: f64 = 0.05;
 /// Step of the arc-length table (mm).
 const CURVE_STEP_MM: f64 = 0.05;
 /// Overlap left between neighbours at the target beyond what the plan tolerates is resolved in this many
@@ -177,12 +174,7 @@ const SPACE_MM: f64 = 0.2;
 /// exceeds `level_tolerance_mm`. Then, in rounds, neighbours that would overlap beyond the plan's tolerance are
 /// pushed apart along the curve into the spaces the arch has; what the spaces cannot take is left for IPR
 /// (within each contact's and the arch's limits), and what IPR cannot take develops the anterior arch labially.
-pub fn auto_setup_within(
-    mesh: &Mesh,
-    dentition: &Dentition,
-    limits: &Limits,
-    budget: &SetupBudget,
-) -> (Setup, SpaceUse) {
+pub fn auto_setup(mesh: &Mesh, dentition: &Dentition, limits: &Limits, budget: &SetupBudget) -> (Setup, SpaceUse) {
     let order = arch_order(&dentition.teeth.iter().map(|t| t.fdi).collect::<Vec<_>>());
     let teeth: Vec<_> = order.iter().filter_map(|f| dentition.tooth(*f)).collect();
     if teeth.len() < 3 {
@@ -216,12 +208,14 @@ pub fn auto_setup_within(
     let crowns = CrownCollider::new(mesh, &teeth);
     let caps: Vec<f64> = order
         .windows(2)
-        .map(|w| super::surface_ipr_cap(w[0], limits) + super::surface_ipr_cap(w[1], limits) - 0.05)
+        .map(|w| super::surface_ipr_cap(w[0], limits) + super::surface_ipr_cap(w[1], limits) - IPR_ROUNDING_MM)
         .map(|c| c.max(0.0))
         .collect();
     let mut used = SpaceUse::default();
     let mut shift = vec![0.0; n];
     let mut ipr = vec![0.0; n - 1];
+    // Shifts are along arch order; the curve's parameter grows from one end or the other.
+    let dir = if curve.foot(cents[n - 1].0, cents[n - 1].1) >= curve.foot(cents[0].0, cents[0].1) { 1.0 } else { -1.0 };
     let targets = |curve: &Curve, shift: &[f64]| -> Vec<Vector3<f64>> {
         (0..n)
             .map(|i| {
@@ -235,11 +229,6 @@ pub fn auto_setup_within(
                 let (fu, fv) = curve.point(f);
                 let off = (plane_point(u0, v0) - plane_point(fu, fv)).dot(&normal);
                 let keep = off.signum() * off.abs().min(budget.align_tolerance_mm);
-                let dir = if curve.foot(cents[n - 1].0, cents[n - 1].1) >= curve.foot(cents[0].0, cents[0].1) {
-                    1.0
-                } else {
-                    -1.0
-                };
                 let g = curve.at_arc(curve.arc(f) + dir * shift[i]);
                 let (gu, gv) = curve.point(g);
                 plane_point(gu, gv) + o.cross(&to3(curve.tangent(g))) * keep - plane_point(u0, v0) + o * level[i]
@@ -279,7 +268,7 @@ pub fn auto_setup_within(
                 }
             })
             .collect();
-        allocate_ipr(&mut bound, &need, &anchor, &caps, &mut ipr, limits.ipr_per_arch_mm - 0.05);
+        allocate_ipr(&mut bound, &need, &anchor, &caps, &mut ipr, limits.ipr_per_arch_mm - IPR_ROUNDING_MM);
         solve_chain(&mut shift, &bound, &anchor);
         moves = targets(&curve, &shift);
         let left: f64 =
@@ -295,7 +284,7 @@ pub fn auto_setup_within(
     used.ipr_mm = ipr.iter().sum();
     used.development_mm = curve.development;
     used.unresolved_mm = last.iter().zip(&ipr).map(|(v, i)| (v - i - limits.max_penetration_mm).max(0.0)).sum();
-    used.spaces_mm = (used.crowding_mm - used.ipr_mm - used.unresolved_mm).max(0.0);
+    used.moved_mm = (used.crowding_mm - used.ipr_mm - used.unresolved_mm).max(0.0);
     let r3 = |x: f64| (x * 1000.0).round() / 1000.0;
     let setup_moves = teeth
         .iter()
@@ -308,14 +297,14 @@ pub fn auto_setup_within(
         .collect();
     let note = format!(
         "automatic target: crowns onto the patient's smoothed arch, tips levelled beyond {:.1} mm, molars {}; \
-         crowding {:.2} mm taken by spaces {:.2}, IPR {:.2}, labial development {:.2} mm, unresolved {:.2} mm; \
-         no derotation (edit before use; mm, tooth frames)",
+         crowding {:.2} mm taken by moving crowns along the arch {:.2} (into its spaces and {:.2} mm of labial \
+         development), IPR {:.2}, unresolved {:.2} mm; no derotation (edit before use; mm, tooth frames)",
         budget.level_tolerance_mm,
         if budget.anchor_molars { "anchored" } else { "free" },
         used.crowding_mm,
-        used.spaces_mm,
-        used.ipr_mm,
+        used.moved_mm,
         used.development_mm,
+        used.ipr_mm,
         used.unresolved_mm
     );
     (Setup { note, teeth: setup_moves }, used)
@@ -377,13 +366,17 @@ fn occlusal_positions(
     (tip_h, cents)
 }
 
+/// The least-squares solution x of a·x ≈ b by the normal equations; `None` when aᵀa is singular.
+fn least_squares(a: &DMatrix<f64>, b: &DVector<f64>) -> Option<DVector<f64>> {
+    Some((a.transpose() * a).try_inverse()? * a.transpose() * b)
+}
+
 /// Vertical moves (mm along the occlusal axis) bringing each tip toward the least-squares plane of all tips
 /// (over the arch coordinates `uv`) by what exceeds `tolerance`.
 fn level_moves(uv: &[(f64, f64)], h: &[f64], tolerance: f64) -> Vec<f64> {
     let a = DMatrix::from_fn(uv.len(), 3, |r, c| [1.0, uv[r].0, uv[r].1][c]);
     let b = DVector::from_column_slice(h);
-    let Some(inv) = (a.transpose() * &a).try_inverse() else { return vec![0.0; h.len()] };
-    let k = inv * a.transpose() * b;
+    let Some(k) = least_squares(&a, &b) else { return vec![0.0; h.len()] };
     uv.iter()
         .zip(h)
         .map(|(&(u, v), &hi)| {
