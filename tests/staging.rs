@@ -196,7 +196,7 @@ fn teeth_moving_together_do_not_collide_and_a_phased_pattern_is_sequenced_around
 }
 
 /// The real development arches with their true labels and the automatic target. Measured when written (16
-/// arches): stages ≤ 1.25 × the lower bound + 1 on 15, no overlap added beyond 0.05 mm on 11, IPR ≤ the 3 mm
+/// arches): stages ≤ 1.25 × the lower bound + 1 on 15, no overlap added beyond 0.05 mm on 13, IPR ≤ the 3 mm
 /// arch budget on 14; the rest are arches whose crowding exceeds the budget, and their plans say so.
 #[test]
 fn real_arches_are_staged_within_limits_and_say_what_they_could_not_resolve() {
