@@ -188,19 +188,10 @@ impl Dentition {
             .into_iter()
             .map(|(fdi, vertices)| {
                 let c = centroid(&vertices);
-                let (q, p) = (fdi / 10, fdi % 10);
-                // Mesial neighbour: the next tooth toward the midline, or the other central incisor.
-                let mesial_n = if p == 1 {
-                    at(match q {
-                        1 => 21,
-                        2 => 11,
-                        3 => 41,
-                        _ => 31,
-                    })
-                } else {
-                    (1..p).rev().find_map(|k| at(q * 10 + k))
-                };
-                let distal_n = (p + 1..=8).find_map(|k| at(q * 10 + k));
+                let p = fdi % 10;
+                let has = |f: i32| at(f).is_some();
+                let mesial_n = mesial_neighbour(fdi, has).and_then(at);
+                let distal_n = distal_neighbour(fdi, has).and_then(at);
                 let along = match (mesial_n, distal_n) {
                     (Some(m), Some(d)) => m - d,
                     (Some(m), None) => m - c,
@@ -227,6 +218,29 @@ impl Dentition {
     pub fn tooth(&self, fdi: i32) -> Option<&Tooth> {
         self.teeth.iter().find(|t| t.fdi == fdi)
     }
+}
+
+/// The tooth present nearest toward the midline from `fdi` along its arch (the other central incisor for a
+/// central incisor), given which teeth are present.
+pub fn mesial_neighbour(fdi: i32, present: impl Fn(i32) -> bool) -> Option<i32> {
+    let (q, p) = (fdi / 10, fdi % 10);
+    if p == 1 {
+        let other = match q {
+            1 => 21,
+            2 => 11,
+            3 => 41,
+            _ => 31,
+        };
+        present(other).then_some(other)
+    } else {
+        (1..p).rev().map(|k| q * 10 + k).find(|&f| present(f))
+    }
+}
+
+/// The tooth present nearest away from the midline from `fdi` in its quadrant, given which teeth are present.
+pub fn distal_neighbour(fdi: i32, present: impl Fn(i32) -> bool) -> Option<i32> {
+    let (q, p) = (fdi / 10, fdi % 10);
+    (p + 1..=8).map(|k| q * 10 + k).find(|&f| present(f))
 }
 
 /// Mean mesio-distal crown width (mm) of a permanent tooth, from Wheeler's table (see [`crate::anatomy`]).

@@ -32,6 +32,7 @@ pub mod dentition;
 pub mod eval;
 pub mod implant;
 pub mod io;
+pub mod landmark;
 pub mod mesh;
 pub mod occlusion;
 pub mod phantom;

@@ -5,6 +5,7 @@
 //! cervical cross-section at the mid-facial cervical line. The crown's highest point is at `o = height`.
 
 use crate::anatomy::{tooth_dims, tooth_type, ToothType};
+use crate::landmark::LandmarkClass;
 use crate::mesh::Mesh;
 use nalgebra::Point3;
 use std::f64::consts::PI;
@@ -52,7 +53,14 @@ pub struct Crown {
     pub half_bl: f64,
     /// Crown height (mm).
     pub height: f64,
+    /// True landmarks in the local frame (mm): the mesial and distal heights of contour (where a neighbour
+    /// would touch), the facial-axis point, the cervical points mid-buccal and mid-lingual, and the cusp tips.
+    pub landmarks: Vec<(LandmarkClass, Point3<f64>)>,
 }
+
+/// Fraction of the side's height, cervical line to occlusal rim, at which the crown is widest (its height of
+/// contour).
+const HEIGHT_OF_CONTOUR: f64 = 0.33;
 
 struct Shape {
     ty: ToothType,
@@ -157,9 +165,44 @@ impl Shape {
         raw
     }
 
+    /// Cusp tips in normalised occlusal coordinates: the local maxima of the relief (the highest point for a
+    /// canine, none for an incisor), found by climbing from each modelled cusp.
+    fn cusp_tips(&self) -> Vec<(f64, f64)> {
+        match self.ty {
+            ToothType::Incisor => return Vec::new(),
+            ToothType::Canine => return vec![(0.0, 0.0)],
+            _ => {}
+        }
+        let f = |x: f64, y: f64| self.relief(x, y);
+        let mut tips: Vec<(f64, f64)> = Vec::new();
+        for &(cx, cy, _) in &self.cusps {
+            let (mut x, mut y) = (cx, cy);
+            let mut step = 0.02;
+            while step > 1e-6 {
+                // The best of the eight neighbours at this step, or a smaller step.
+                let best = (0..8)
+                    .map(|k| {
+                        let a = k as f64 * PI / 4.0;
+                        (x + step * a.cos(), y + step * a.sin())
+                    })
+                    .max_by(|p, q| f(p.0, p.1).total_cmp(&f(q.0, q.1)))
+                    .filter(|p| f(p.0, p.1) > f(x, y));
+                match best {
+                    Some(p) => (x, y) = p,
+                    None => step /= 2.0,
+                }
+            }
+            let inside = x.abs().powf(self.n) + y.abs().powf(self.n) <= 1.0;
+            if inside && !tips.iter().any(|t| (t.0 - x).hypot(t.1 - y) < 0.05) {
+                tips.push((x, y));
+            }
+        }
+        tips
+    }
+
     /// Half widths (m, b) of the side cross-section at fraction `v` (0 cervical … 1 occlusal rim).
     fn widths(&self, v: f64) -> (f64, f64) {
-        let hc = 0.33;
+        let hc = HEIGHT_OF_CONTOUR;
         let f = |cerv: f64, top: f64| {
             if v < hc {
                 cerv + (1.0 - cerv) * (PI / 2.0 * v / hc).sin()
@@ -179,6 +222,9 @@ impl Crown {
         self.half_md *= k;
         self.half_bl *= k;
         self.height *= k;
+        for (_, p) in &mut self.landmarks {
+            *p = Point3::from(p.coords * k);
+        }
         self
     }
 }
@@ -198,22 +244,24 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
         h + s.relief(ex, ey)
     };
     let axial = |v: f64| prep.axial * (v / 0.12).clamp(0.0, 1.0);
-    // Side rings.
-    for i in 0..=ns {
-        let v = i as f64 / ns as f64;
+    // The side at angle `u` from mesial and fraction `v` of its height (0 cervical line … 1 occlusal rim).
+    let side = |u: f64, v: f64| {
         let (mut a, mut c) = s.widths(v);
         a -= axial(v);
         c -= axial(v);
+        let (ex, ey) = superellipse(u, s.n);
+        if matches!(s.ty, ToothType::Incisor | ToothType::Canine) && ey < 0.0 {
+            // Cingulum: a lingual bulge in the cervical third.
+            c *= 1.0 + 0.35 * (-((v - 0.22) / 0.14).powi(2)).exp() * ey.abs();
+        }
+        let w = cerv_w(u) + v * (rim_w(u) - cerv_w(u));
+        Point3::new(a * ex, c * ey, w)
+    };
+    // Side rings.
+    for i in 0..=ns {
+        let v = i as f64 / ns as f64;
         for k in 0..nu {
-            let u = 2.0 * PI * k as f64 / nu as f64;
-            let (ex, ey) = superellipse(u, s.n);
-            let mut cb = c;
-            if matches!(s.ty, ToothType::Incisor | ToothType::Canine) && ey < 0.0 {
-                // Cingulum: a lingual bulge in the cervical third.
-                cb *= 1.0 + 0.35 * (-((v - 0.22) / 0.14).powi(2)).exp() * ey.abs();
-            }
-            let w = cerv_w(u) + v * (rim_w(u) - cerv_w(u));
-            pts.push(Point3::new(a * ex, cb * ey, w));
+            pts.push(side(2.0 * PI * k as f64 / nu as f64, v));
         }
     }
     // Occlusal rings, rim inward, then the centre.
@@ -260,6 +308,23 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
         tris.push([d, apex, c]);
     }
     let closed = Mesh::new(pts, tris).expect("crown is valid");
+    let mut landmarks = vec![
+        (LandmarkClass::Mesial, side(0.0, HEIGHT_OF_CONTOUR)),
+        (LandmarkClass::Distal, side(PI, HEIGHT_OF_CONTOUR)),
+    ];
+    // Andrews' FA point: on the mid-facial profile, halfway from the cervical line (height 0 there) to the
+    // profile's highest point (incisal edge or buccal cusp).
+    let profile_top = (0..=100).map(|k| h + s.relief(0.0, k as f64 / 100.0)).fold(f64::NEG_INFINITY, f64::max);
+    landmarks.push((LandmarkClass::FacialPoint, side(PI / 2.0, (0.5 * profile_top / rim_w(PI / 2.0)).clamp(0.0, 1.0))));
+    landmarks.push((LandmarkClass::OuterPoint, side(PI / 2.0, 0.0)));
+    landmarks.push((LandmarkClass::InnerPoint, side(1.5 * PI, 0.0)));
+    if prep.occlusal <= 0.0 {
+        landmarks.extend(
+            s.cusp_tips()
+                .into_iter()
+                .map(|(x, y)| (LandmarkClass::Cusp, Point3::new(ta * x, tc * y, h + s.relief(x, y)))),
+        );
+    }
     Crown {
         closed,
         open_vertices,
@@ -268,6 +333,7 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
         half_md: s.a - prep.axial,
         half_bl: s.c - prep.axial,
         height: h,
+        landmarks,
     }
 }
 

@@ -8,6 +8,7 @@ use super::truth::{ContactTruth, ImplantTruth, JawTruth, MovementTruth, StageTru
 use crate::anatomy::tooth_dims;
 use crate::arch::ArchCurve;
 use crate::dentition::Jaw;
+use crate::landmark::{Landmark, LandmarkClass};
 use crate::mesh::{Mesh, SurfaceIndex};
 use nalgebra::{Matrix3, Point3, Rotation3, UnitQuaternion, Vector3};
 use rand::SeedableRng;
@@ -545,6 +546,7 @@ fn jaw_truth(model: &JawModel, name: &str) -> JawTruth {
         .collect();
     let mut teeth: Vec<ToothTruth> = model.teeth.iter().map(PlacedTooth::truth).collect();
     teeth.sort_by_key(|t| t.fdi);
+    let landmarks = tooth_landmarks(model, &proximal);
     JawTruth {
         jaw: model.jaw.as_str().into(),
         mesh: format!("{name}.ply"),
@@ -552,7 +554,32 @@ fn jaw_truth(model: &JawModel, name: &str) -> JawTruth {
         teeth,
         implants,
         proximal_contacts: proximal,
+        landmarks,
     }
+}
+
+/// Every tooth's true landmarks in the patient frame, by FDI: the crown's own, with the mesial and distal
+/// ones moved to the closest points of touching neighbours (`proximal`, a = the mesial tooth, or 11/21, 31/41).
+fn tooth_landmarks(model: &JawModel, proximal: &[ContactTruth]) -> Vec<Landmark> {
+    let mut teeth: Vec<&PlacedTooth> = model.teeth.iter().collect();
+    teeth.sort_by_key(|t| t.fdi);
+    let mut out = Vec::new();
+    for t in teeth {
+        for (class, local) in &t.crown.landmarks {
+            let contact = proximal.iter().find_map(|c| {
+                let central = c.a % 10 == 1 && c.b % 10 == 1;
+                match class {
+                    LandmarkClass::Mesial if c.b == t.fdi => Some(c.point_b),
+                    LandmarkClass::Mesial if central && c.a == t.fdi => Some(c.point_a),
+                    LandmarkClass::Distal if !central && c.a == t.fdi => Some(c.point_a),
+                    _ => None,
+                }
+            });
+            let coord = contact.unwrap_or_else(|| t.to_patient(local).coords.into());
+            out.push(Landmark { fdi: t.fdi, class: Some(*class), coord });
+        }
+    }
+    out
 }
 
 fn occlusal_contacts(upper: &JawModel, lower: &JawModel) -> Vec<ContactTruth> {

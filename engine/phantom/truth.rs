@@ -89,6 +89,10 @@ pub struct JawTruth {
     pub implants: Vec<ImplantTruth>,
     /// Contacts between neighbours in this jaw.
     pub proximal_contacts: Vec<ContactTruth>,
+    /// True landmarks of its teeth (3DTeethLand classes), patient frame: contact points where neighbours
+    /// touch (the closest points of the two crowns), else the crown's height of contour.
+    #[serde(default)]
+    pub landmarks: Vec<crate::landmark::Landmark>,
 }
 
 /// One later time point.
