@@ -115,7 +115,9 @@ enum Command {
     },
     /// Split a jaw scan into gingiva and teeth numbered by FDI (curvature and height, no learned model).
     ///
-    /// Writes DIR/<name>.labels.json (Teeth3DS) and DIR/<name>.segmented.ply (coloured by tooth).
+    /// Writes DIR/<name>.labels.json (Teeth3DS), DIR/<name>.segmented.ply (coloured by tooth) and the
+    /// teeth's landmarks (contacts, FA points, cervical points, cusp tips; mm, the scan's frame) as
+    /// DIR/<name>.landmarks.json (3DTeethLand) and DIR/<name>.landmarks.mrk.json (3D Slicer, LPS).
     /// Example: cusp segment scan.stl --out seg
     Segment {
         /// The jaw mesh (any orientation, mm).
@@ -414,6 +416,22 @@ enum EvalCommand {
         scan: PathBuf,
         /// The reference (true) surface.
         reference: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Landmark errors per class (median, 90th percentile, largest, in mm; missed and extra points) of
+    /// predicted landmarks against reference ones. Either file may be 3DTeethLand JSON, a 3D Slicer `.mrk.json`
+    /// or an `.fcsv`; points are paired within their tooth when both files name teeth, else within their class.
+    /// Example: cusp eval landmarks seg/lower.landmarks.json truth/lower.landmarks.json
+    Landmarks {
+        /// Predicted landmarks.
+        pred: PathBuf,
+        /// Reference (true) landmarks.
+        truth: PathBuf,
+        /// Farthest a predicted point may be from a true one to be paired with it (mm).
+        #[arg(long, default_value_t = cusp::eval::landmarks::DEFAULT_REACH_MM, value_parser = in_range(0.1, 50.0, "mm"))]
+        reach_mm: f64,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -808,6 +826,11 @@ fn run(cli: Cli) -> Result<()> {
             let colors = seg.labels.iter().map(|&l| cusp::colormap::label_color(l)).collect();
             let coloured = mesh.clone().with_colors(colors)?.with_labels(seg.labels.clone())?;
             io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
+            let landmarks = cusp::landmark::find_landmarks(&mesh, &seg.dentition);
+            let key = path.file_name().and_then(|s| s.to_str()).unwrap_or("mesh");
+            for file in [format!("{stem}.landmarks.json"), format!("{stem}.landmarks.mrk.json")] {
+                cusp::landmark::write_landmarks(&out.join(file), &landmarks, key)?;
+            }
             eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
         }
         Command::Occlusion {
@@ -1204,6 +1227,38 @@ fn run(cli: Cli) -> Result<()> {
                     "TSA {:.4}   TLA {:.4}   TIR {:.4}   ({} true teeth, {} predicted)",
                     s.tsa, s.tla, s.tir, s.gt_teeth, s.predicted_teeth
                 );
+            }
+        }
+        Command::Eval(EvalCommand::Landmarks { pred, truth, reach_mm, json }) => {
+            let p = cusp::landmark::read_landmarks(&pred)?;
+            let t = cusp::landmark::read_landmarks(&truth)?;
+            if let (Some(a), Some(b)) = (&p.coordinate_system, &t.coordinate_system) {
+                anyhow::ensure!(
+                    a.eq_ignore_ascii_case(b),
+                    "the files state different coordinate systems ({a} and {b}): convert one so that both are in \
+                     the frame of the mesh"
+                );
+            }
+            anyhow::ensure!(!t.landmarks.is_empty(), "{} holds no landmarks", truth.display());
+            let e = cusp::eval::landmarks::landmark_errors(&t.landmarks, &p.landmarks, reach_mm);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&e)?);
+            } else {
+                let f = |x: Option<f64>| x.map_or("     -".to_string(), |x| format!("{x:6.2}"));
+                println!("class          true  paired  missed  extra  median mm  p90 mm  max mm");
+                for c in &e.classes {
+                    println!(
+                        "{:<12} {:6} {:7} {:7} {:6}     {}  {}  {}",
+                        c.class,
+                        c.truth,
+                        c.paired,
+                        c.missed,
+                        c.extra,
+                        f(c.median_mm),
+                        f(c.p90_mm),
+                        f(c.max_mm)
+                    );
+                }
             }
         }
         Command::Eval(EvalCommand::Scan { scan, reference, json }) => {

@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{dir}: not found under {}", real.display());
             continue;
         };
-        let labels = cusp::io::read_labels_for(&d.join(format!("{stem}.labels.json")), &mesh)?;
+        let labels = cusp::io::read_labels_for(d.join(format!("{stem}.labels.json")), &mesh)?;
         let file = read_landmarks(&d.join(marks))?;
         let frame = cusp::segment::orient(&mesh);
         let dentition = Dentition::from_labels(&mesh, &labels.labels, labels.jaw, frame.occlusal);
@@ -129,6 +129,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         let on = if on_surface(&mesh, &as_stated) <= on_surface(&mesh, &lps) { as_stated } else { lps };
         print(&format!("{dir} {stem}, true labels"), &landmark_errors(&on, &found, DEFAULT_REACH_MM));
+    }
+    // Every labelled real arch with its true labels: which landmarks each tooth got, and how far a tooth's
+    // mesial contact lies from its mesial neighbour's distal one (the same contact seen from both sides).
+    println!("real arches, true labels: teeth, teeth with all five single landmarks, cusps, contact pairs, |mesial - neighbour's distal| median / largest (mm)");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(&real)
+        .map(|r| r.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    sources.sort();
+    for dir in sources {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let Some(stem) = name.strip_suffix(".labels.json") else { continue };
+            let Ok(mesh) = cusp::io::read_mesh(dir.join(format!("{stem}.ply"))) else { continue };
+            let gt = cusp::io::read_labels_for(&f, &mesh)?;
+            let frame = cusp::segment::orient(&mesh);
+            let dentition = Dentition::from_labels(&mesh, &gt.labels, gt.jaw, frame.occlusal);
+            let found = find_landmarks(&mesh, &dentition);
+            let of = |fdi: i32, class: cusp::landmark::LandmarkClass| {
+                found.iter().find(|l| l.fdi == fdi && l.class == Some(class))
+            };
+            use cusp::landmark::LandmarkClass as C;
+            let complete = dentition
+                .teeth
+                .iter()
+                .filter(|t| {
+                    [C::Mesial, C::Distal, C::FacialPoint, C::OuterPoint, C::InnerPoint]
+                        .iter()
+                        .all(|&c| of(t.fdi, c).is_some())
+                })
+                .count();
+            let cusps = found.iter().filter(|l| l.class == Some(C::Cusp)).count();
+            let present = |x: i32| dentition.tooth(x).is_some();
+            let mut d: Vec<f64> = dentition
+                .teeth
+                .iter()
+                .filter_map(|t| {
+                    let n = cusp::dentition::mesial_neighbour(t.fdi, present)?;
+                    if t.fdi % 10 == 1 {
+                        return None; // the central incisors' contact is mesial on both
+                    }
+                    let (a, b) = (of(t.fdi, C::Mesial)?, of(n, C::Distal)?);
+                    Some((nalgebra::Vector3::from(a.coord) - nalgebra::Vector3::from(b.coord)).norm())
+                })
+                .collect();
+            d.sort_by(f64::total_cmp);
+            let med = d.get(d.len() / 2).copied().unwrap_or(f64::NAN);
+            let max = d.last().copied().unwrap_or(f64::NAN);
+            println!(
+                "  {:<14} {:<40} teeth {:2}  complete {:2}  cusps {:3}  pairs {:2}  {:.2} / {:.2}",
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                stem,
+                dentition.teeth.len(),
+                complete,
+                cusps,
+                d.len(),
+                med,
+                max
+            );
+        }
     }
     Ok(())
 }

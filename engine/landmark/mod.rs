@@ -7,7 +7,7 @@
 mod find;
 mod format;
 
-pub use find::find_landmarks;
+pub use find::{cusp_count, find_landmarks};
 pub use format::{read_landmarks, write_landmarks, LandmarkFile};
 
 use serde::{Deserialize, Serialize};

@@ -92,6 +92,10 @@ pub fn write_phantom(phantom: &Phantom, dir: &Path, scanner: Option<&ScannerSpec
         io::write_mesh(truth_dir.join(format!("crowns/{}.ply", t.fdi)), &t.closed_mesh(), WriteOptions::default())?;
     }
     write_json(&truth_dir.join("truth.json"), &phantom.truth)?;
+    for jaw in &phantom.truth.jaws {
+        let file = truth_dir.join(format!("{}.landmarks.json", jaw.jaw));
+        crate::landmark::write_landmarks(&file, &jaw.landmarks, &jaw.mesh)?;
+    }
     write_json(&dir.join("spec.resolved.json"), &phantom.spec)?;
     if let Some(spec) = scanner {
         for model in [&phantom.upper, &phantom.lower] {
