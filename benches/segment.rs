@@ -1,5 +1,6 @@
-//! Segmentation of full-resolution phantom jaws (~150–160k triangles) and of a finer upper with third molars
-//! (over 200k triangles, issue 5's size).
+//! Segmentation of full-resolution phantom jaws (~150–160k triangles), of a finer upper with third molars
+//! (over 200k triangles, issue 5's size) and of an upper tessellated as finely as a scanner's full-resolution
+//! export (2.5 M triangles; making that phantom takes about 3.5 minutes before the first sample).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use cusp::phantom::{Phantom, PhantomSpec};
@@ -20,9 +21,22 @@ fn segment(c: &mut Criterion) {
     };
     let p = Phantom::generate(&spec).expect("valid");
     let f = Phantom::generate(&fine).expect("valid");
+    let mut jaws = vec![p.upper, p.lower, f.upper];
+    if !cfg!(debug_assertions) {
+        // The same tessellation as `examples/segment_large.rs`.
+        let large = PhantomSpec {
+            seed: 2,
+            crown_around: 400,
+            crown_side: 120,
+            crown_occlusal: 70,
+            gingiva_spacing_mm: 0.13,
+            ..PhantomSpec::default()
+        };
+        jaws.push(Phantom::generate(&large).expect("valid").upper);
+    }
     let mut g = c.benchmark_group("segment");
     g.sample_size(10);
-    for jaw in [&p.upper, &p.lower, &f.upper] {
+    for jaw in &jaws {
         g.bench_function(format!("{}_{}tri", jaw.jaw.as_str(), jaw.mesh.face_count()), |b| {
             b.iter(|| cusp::segment::segment(&jaw.mesh).expect("a dental arch"))
         });

@@ -108,7 +108,8 @@ impl ArchCurve {
 
     /// Signed arc length of the curve point nearest to `p`, and the signed offset (mm, positive outward).
     pub fn project(&self, p: &Point2<f64>) -> (f64, f64) {
-        let mut best = (f64::INFINITY, 0.0, 0.0);
+        // The nearest segment first (d², s, the point on it); the side once, for it alone.
+        let mut best = (f64::INFINITY, 0.0, *p);
         for i in 1..self.pts.len() {
             let (a, b) = (self.pts[i - 1], self.pts[i]);
             let ab = b - a;
@@ -116,11 +117,10 @@ impl ArchCurve {
             let q = a + ab * t;
             let d2 = (p - q).norm_squared();
             if d2 < best.0 {
-                let s = self.s[i - 1] + t * (self.s[i] - self.s[i - 1]);
-                best = (d2, s, (p - q).dot(&self.outward(s)));
+                best = (d2, self.s[i - 1] + t * (self.s[i] - self.s[i - 1]), q);
             }
         }
-        (best.1, best.2)
+        (best.1, (p - best.2).dot(&self.outward(best.1)))
     }
 
     /// The polyline's points and their arc lengths.

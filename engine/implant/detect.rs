@@ -25,16 +25,27 @@ const RADIUS_RANGE: (f64, f64) = (1.2, 4.0);
 /// Finds scan bodies: a flat top face (a planar patch of 2–40 mm²) above a circular wall of radius 1.2–4 mm
 /// with at least 2 mm of it visible. Sorted along x, then y, so the order does not depend on vertex order.
 pub fn detect_cylinders(mesh: &Mesh) -> Vec<DetectedCylinder> {
+    detect_cylinders_with(mesh, &crate::mesh::Topology::new(mesh))
+}
+
+/// [`detect_cylinders`] with the mesh's topology already built.
+pub fn detect_cylinders_with(mesh: &Mesh, topology: &crate::mesh::Topology) -> Vec<DetectedCylinder> {
+    use rayon::prelude::*;
     if mesh.is_empty() {
         return Vec::new();
     }
+    let patches = planar_patches(mesh, topology);
+    if patches.is_empty() {
+        return Vec::new();
+    }
     let normals = mesh.vertex_normals();
+    // Every patch is checked on its own (in parallel); the first of overlapping finds is kept, in patch order.
+    let checked: Vec<Option<DetectedCylinder>> =
+        patches.par_iter().map(|patch| cylinder_below(mesh, &normals, patch)).collect();
     let mut found: Vec<DetectedCylinder> = Vec::new();
-    for patch in planar_patches(mesh) {
-        if let Some(c) = cylinder_below(mesh, &normals, &patch) {
-            if !found.iter().any(|f| (f.top - c.top).norm() < f.radius + c.radius) {
-                found.push(c);
-            }
+    for c in checked.into_iter().flatten() {
+        if !found.iter().any(|f| (f.top - c.top).norm() < f.radius + c.radius) {
+            found.push(c);
         }
     }
     found.sort_by(|a, b| a.top.x.total_cmp(&b.top.x).then(a.top.y.total_cmp(&b.top.y)));
@@ -51,7 +62,7 @@ struct Patch {
 /// Grows regions of faces whose normals stay within 8° of the region's mean normal and whose centroids stay
 /// within 0.05 mm of its plane; keeps those of 2–40 mm² that are round (area ≥ 0.5 π R², R the farthest
 /// centroid from the middle).
-fn planar_patches(mesh: &Mesh) -> Vec<Patch> {
+fn planar_patches(mesh: &Mesh, topology: &crate::mesh::Topology) -> Vec<Patch> {
     let nf = mesh.face_count();
     let fnorm = mesh.face_normals();
     let area: Vec<f64> = (0..nf).map(|f| 0.5 * mesh.face_area_vector(f).norm()).collect();
@@ -61,7 +72,7 @@ fn planar_patches(mesh: &Mesh) -> Vec<Patch> {
             Point3::from((a.coords + b.coords + c.coords) / 3.0)
         })
         .collect();
-    let adj = crate::mesh::Topology::new(mesh).face_neighbors();
+    let adj = topology.face_neighbors();
     let cos_limit = 8f64.to_radians().cos();
     let mut taken = vec![false; nf];
     let mut out = Vec::new();

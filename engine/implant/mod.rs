@@ -6,7 +6,7 @@
 mod detect;
 mod library;
 
-pub use detect::{detect_cylinders, DetectedCylinder};
+pub use detect::{detect_cylinders, detect_cylinders_with, DetectedCylinder};
 pub use library::{LibraryError, PlatformSpec, ScanBodyEntry, ScanBodyShape};
 
 use crate::mesh::{Mesh, PointIndex};

@@ -11,9 +11,9 @@
 //!   crown's middle between its contacts: the gum line at mid-facial (mid-lingual).
 //! - **FacialPoint**: on the same buccal strip, the most buccal point halfway between the gum line and the
 //!   strip's highest point (the incisal edge or buccal cusp); Andrews' FA point.
-//! - **Cusp**: the highest points of canines, premolars and molars that are the highest within
-//!   [`CUSP_RADIUS_MM`] and stand [`CUSP_PROMINENCE_MM`] above their surroundings, at most as many as the
-//!   tooth type has.
+//! - **Cusp**: the points of canines, premolars and molars that no neighbouring vertex of the crown rises
+//!   above, that are the highest within [`CUSP_RADIUS_MM`] and stand [`CUSP_PROMINENCE_MM`] above their
+//!   surroundings, highest first, at most as many as the tooth type has.
 
 use super::{Landmark, LandmarkClass};
 use crate::anatomy::{tooth_type, ToothType};
@@ -96,7 +96,7 @@ pub fn find_landmarks(mesh: &Mesh, dentition: &Dentition) -> Vec<Landmark> {
         if let Some(p) = axis.lingual.lowest {
             push(LandmarkClass::InnerPoint, p);
         }
-        for p in cusp_tips(mesh, t) {
+        for p in cusp_tips(mesh, t, &adjacency, &fdi_of) {
             push(LandmarkClass::Cusp, p);
         }
     }
@@ -115,9 +115,16 @@ fn contact(mesh: &Mesh, t: &Tooth, n: Option<&Tooth>, toward: Vector3<f64>) -> P
         let (lo, hi) =
             t.vertices.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(z(v)), b.max(z(v))));
         let floor = lo + CONTACT_FLOOR_FRACTION * (hi - lo);
-        let upper: Vec<u32> = t.vertices.iter().copied().filter(|&v| z(v) >= floor).collect();
         let other: Vec<Point3<f64>> =
             n.vertices.iter().map(|&v| at(v)).filter(|q| o.dot(&q.coords) >= floor - (hi - lo)).collect();
+        // Only points within reach of the neighbour's box can be within reach of the neighbour.
+        let (bmin, bmax) =
+            other.iter().fold((Vector3::repeat(f64::INFINITY), Vector3::repeat(f64::NEG_INFINITY)), |(a, b), q| {
+                (a.inf(&q.coords), b.sup(&q.coords))
+            });
+        let near_box =
+            |q: &Point3<f64>| (0..3).all(|k| q[k] >= bmin[k] - CONTACT_REACH_MM && q[k] <= bmax[k] + CONTACT_REACH_MM);
+        let upper: Vec<u32> = t.vertices.iter().copied().filter(|&v| z(v) >= floor && near_box(&at(v))).collect();
         let index = PointIndex::new(&other);
         let d: Vec<f64> = upper.iter().map(|&v| index.nearest(&at(v)).map_or(f64::INFINITY, |(_, d)| d)).collect();
         let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
@@ -225,18 +232,24 @@ impl FacialAxis {
 }
 
 /// The cusp tips of tooth `t`, highest first (mm).
-fn cusp_tips(mesh: &Mesh, t: &Tooth) -> Vec<Point3<f64>> {
+fn cusp_tips(mesh: &Mesh, t: &Tooth, adjacency: &Csr, fdi_of: &[i32]) -> Vec<Point3<f64>> {
     let count = cusp_count(t.fdi);
     if count == 0 {
         return Vec::new();
     }
     let o = t.frame.occlusal;
+    let height = |v: u32| o.dot(&mesh.positions()[v as usize].coords);
     let pts: Vec<Point3<f64>> = t.vertices.iter().map(|&v| mesh.positions()[v as usize]).collect();
     let z: Vec<f64> = pts.iter().map(|q| o.dot(&q.coords)).collect();
     let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let index = PointIndex::new(&pts);
     let mut tips: Vec<usize> = (0..pts.len())
         .filter(|&i| z[i] >= top - CUSP_BELOW_TOP_MM)
+        // No neighbour on the crown is higher (cheap; the radius test below decides).
+        .filter(|&i| {
+            let v = t.vertices[i];
+            adjacency.row(v as usize).iter().all(|&u| fdi_of[u as usize] != t.fdi || height(u) <= z[i])
+        })
         .filter(|&i| {
             let around = index.within(&pts[i], CUSP_RADIUS_MM);
             // Highest within the radius (ties to the lower index), and standing above the lowest there.

@@ -24,6 +24,11 @@ impl Mesh {
     ///
     /// On boundary vertices the angle deficit is taken against π, so open scans have no artificial spike at the rim.
     pub fn curvature(&self) -> Curvature {
+        self.curvature_with(&Topology::new(self))
+    }
+
+    /// [`Mesh::curvature`] with the mesh's topology already built.
+    pub fn curvature_with(&self, topo: &Topology) -> Curvature {
         let n = self.vertex_count();
         let p = self.positions();
         let normals = self.vertex_normals();
@@ -59,7 +64,6 @@ impl Mesh {
                 };
             }
         }
-        let topo = Topology::new(self);
         let mut on_boundary = vec![false; n];
         for e in topo.boundary_edges() {
             for v in topo.edges[e] {

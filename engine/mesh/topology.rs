@@ -2,6 +2,7 @@
 
 use super::Mesh;
 use petgraph::unionfind::UnionFind;
+use rayon::prelude::*;
 
 /// Compressed sparse rows: for item `i`, `items[offsets[i]..offsets[i+1]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -78,7 +79,8 @@ impl Topology {
                 half.push(((u64::from(a) << 32) | u64::from(b), (f as u32) * 3 + k as u32));
             }
         }
-        half.sort_unstable();
+        // Every element is distinct (each half-edge once), so a parallel sort gives the one order there is.
+        half.par_sort_unstable();
         let mut edges = Vec::new();
         let mut pairs = Vec::with_capacity(half.len());
         let mut face_edges = vec![[u32::MAX; 3]; tris.len()];
@@ -115,7 +117,7 @@ impl Topology {
             pairs.push((a, b));
             pairs.push((b, a));
         }
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         Csr::from_pairs(self.vertex_count, &pairs)
     }
 
@@ -123,7 +125,7 @@ impl Topology {
     pub fn vertex_faces(mesh: &Mesh) -> Csr {
         let mut pairs: Vec<(u32, u32)> =
             mesh.triangles().iter().enumerate().flat_map(|(f, t)| t.map(|v| (v, f as u32))).collect();
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         Csr::from_pairs(mesh.vertex_count(), &pairs)
     }
 
@@ -139,7 +141,7 @@ impl Topology {
                 }
             }
         }
-        pairs.sort_unstable();
+        pairs.par_sort_unstable();
         pairs.dedup();
         Csr::from_pairs(self.face_edges.len(), &pairs)
     }

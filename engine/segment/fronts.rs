@@ -17,22 +17,25 @@ pub(super) fn grow(
     floor: f64,
     seeds: &[Option<u16>],
 ) -> Vec<Option<u16>> {
-    grow_with_cost(adj, positions, barrier, floor, seeds).0
+    grow_with_cost(adj, positions, barrier, floor, seeds, f64::INFINITY).0
 }
 
-/// Distance along the mesh edges (mm) from the nearest vertex `sources` marks; infinite where none is reached.
-pub(super) fn distance_from(adj: &Csr, positions: &[Point3<f64>], sources: &[bool]) -> Vec<f64> {
+/// Distance along the mesh edges (mm) from the nearest vertex `sources` marks, exact up to `limit` mm; beyond
+/// it, some value above `limit` (infinite where nothing reaches). Bounded, the search stays near the sources.
+pub(super) fn distance_within(adj: &Csr, positions: &[Point3<f64>], sources: &[bool], limit: f64) -> Vec<f64> {
     let seeds: Vec<Option<u16>> = sources.iter().map(|s| s.then_some(0)).collect();
-    grow_with_cost(adj, positions, &vec![0.0; positions.len()], 1.0, &seeds).1
+    grow_with_cost(adj, positions, &vec![0.0; positions.len()], 1.0, &seeds, limit).1
 }
 
-/// [`grow`], also returning the cost at which each vertex was reached (infinite where none reached it).
+/// [`grow`], also returning the cost at which each vertex was reached (infinite where none reached it); the
+/// growth stops at cost `limit` (vertices beyond keep `None` and a cost above `limit`).
 pub(super) fn grow_with_cost(
     adj: &Csr,
     positions: &[Point3<f64>],
     barrier: &[f64],
     floor: f64,
     seeds: &[Option<u16>],
+    limit: f64,
 ) -> (Vec<Option<u16>>, Vec<f64>) {
     let n = positions.len();
     let mut label: Vec<Option<u16>> = vec![None; n];
@@ -49,8 +52,11 @@ pub(super) fn grow_with_cost(
         if label[v].is_some() {
             continue;
         }
-        label[v] = Some(l);
         let c = f64::from_bits(c);
+        if c > limit {
+            break;
+        }
+        label[v] = Some(l);
         cost[v] = c;
         for &u in adj.row(v) {
             let u = u as usize;
@@ -116,7 +122,7 @@ pub(super) mod tests {
         assert!(p.iter().zip(&flat).all(|(q, l)| q.x < 0.01 || *l == Some(2)));
         // A crease at x = 4 mm (one column of high concavity): the boundary moves onto it.
         let barrier: Vec<f64> = p.iter().map(|q| if (q.x - 4.0).abs() < 0.01 { 20.0 } else { 0.0 }).collect();
-        let (creased, cost) = grow_with_cost(&adj, p, &barrier, 0.03, &seeds);
+        let (creased, cost) = grow_with_cost(&adj, p, &barrier, 0.03, &seeds, f64::INFINITY);
         for ((q, l), c) in p.iter().zip(&creased).zip(&cost) {
             let want = if q.x < 3.99 {
                 1

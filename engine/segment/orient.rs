@@ -32,11 +32,11 @@ impl ArchFrame {
 
 /// Finds the arch frame of a jaw scan or model.
 pub fn orient(mesh: &Mesh) -> ArchFrame {
-    orient_with(mesh, &mesh.curvature())
+    orient_with(mesh, &mesh.curvature(), &crate::mesh::Topology::new(mesh))
 }
 
-/// [`orient`] with the mesh's curvature already computed (segmentation needs it too).
-pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> ArchFrame {
+/// [`orient`] with the mesh's curvature and topology already computed (segmentation needs them too).
+pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature, topo: &crate::mesh::Topology) -> ArchFrame {
     let samples = mesh.sample_surface(30_000, 17);
     let pts: Vec<Point3<f64>> = samples.iter().map(|s| s.point).collect();
     if pts.is_empty() {
@@ -75,7 +75,7 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
         .sum();
     // An open scan's rim (its cut border) lies on the gingival side, below the crowns: where there is one, it
     // decides (a ragged cut border bends as much as the crowns do, which misleads the curvature vote).
-    let rim = rim_height(mesh, &c, &up, hmean);
+    let rim = rim_height(mesh, topo, &c, &up, hmean);
     let flip = match rim {
         Some((h, _)) if h.abs() > RIM_DECISIVE_MM => h > 0.0,
         _ => vote < 0.0,
@@ -130,8 +130,13 @@ pub(crate) fn orient_with(mesh: &Mesh, curvature: &crate::mesh::Curvature) -> Ar
 
 /// Length-weighted mean height along `up` of the mesh's boundary edges relative to `hmean` (mm), when the
 /// boundary is long enough to be a scan's cut border (a closed model, or a few small holes, give `None`).
-fn rim_height(mesh: &Mesh, c: &Vector3<f64>, up: &Vector3<f64>, hmean: f64) -> Option<(f64, f64)> {
-    let topo = crate::mesh::Topology::new(mesh);
+fn rim_height(
+    mesh: &Mesh,
+    topo: &crate::mesh::Topology,
+    c: &Vector3<f64>,
+    up: &Vector3<f64>,
+    hmean: f64,
+) -> Option<(f64, f64)> {
     let border = topo.border_vertices(mesh);
     let p = mesh.positions();
     let (mut len, mut sum) = (0.0, 0.0);

@@ -165,8 +165,9 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     } else {
         mesh
     };
-    let curvature = mesh.curvature();
-    let frame = orient_with(mesh, &curvature);
+    let topology = Topology::new(mesh);
+    let curvature = mesh.curvature_with(&topology);
+    let frame = orient_with(mesh, &curvature, &topology);
     super::gate::check_shape(mesh, &frame, &curvature)?;
     let n = mesh.vertex_count();
     let local: Vec<Vector3<f64>> = mesh.positions().iter().map(|p| frame.local(p)).collect();
@@ -238,7 +239,6 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
             hists[b][usize::from(r < 0.0)][((below - 2.0) / 0.25) as usize] += (-curvature.mean[v] - 0.1).max(0.0);
         }
     }
-    let topology = Topology::new(mesh);
     let adjacency = topology.vertex_neighbors();
     // Concavity (−κ₂ where negative, 1/mm), averaged over each vertex's ring once against scan noise.
     let concavity = ring_mean(&adjacency, &curvature.k2.iter().map(|k| (-k).max(0.0)).collect::<Vec<_>>());
@@ -319,7 +319,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         // Distance from the scan's rim along the surface (mm; infinite on a closed mesh). The soft tissue at a
         // scan's cut end (retromolar pad, tuberosity) can stand as high as the molars: no tooth front starts
         // within RIM_CLEAR_MM of the rim.
-        let from_rim = super::fronts::distance_from(&adjacency, mesh.positions(), &rim);
+        let from_rim = super::fronts::distance_within(&adjacency, mesh.positions(), &rim, RIM_CLEAR_MM);
         let seeds: Vec<Option<u16>> = (0..n)
             .map(|v| {
                 let (s, r) = sr[v];
@@ -564,7 +564,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     // 7. Scan bodies are not teeth: each found cylinder becomes its own instance (100, 101, …), and the site it
     //    sits on is the tooth position the arch placement gave its surface.
     let mut scan_bodies = Vec::new();
-    for (k, c) in crate::implant::detect_cylinders(mesh).into_iter().enumerate() {
+    for (k, c) in crate::implant::detect_cylinders_with(mesh, &topology).into_iter().enumerate() {
         let mut counts: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
         for &v in &c.vertices {
             let at = fdi_at(sr[v as usize].0);
@@ -615,7 +615,7 @@ fn ring_mean(adj: &crate::mesh::Csr, values: &[f64]) -> Vec<f64> {
 fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], concavity: &[f64], labels: &mut [i32]) {
     let n = labels.len();
     let textured: Vec<bool> = concavity.iter().map(|&c| c > TEXTURE_CONCAVITY).collect();
-    let from_texture = super::fronts::distance_from(adj, positions, &textured);
+    let from_texture = super::fronts::distance_within(adj, positions, &textured, SMOOTH_FAR_MM);
     let smooth = |v: usize| from_texture[v] > SMOOTH_NEAR_MM;
     let molar = |l: i32| l != 0 && l % 10 >= 6;
     // Each connected smooth patch of a molar: gingiva when it is open to the gingiva and reaches far.
@@ -736,7 +736,8 @@ fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) 
 fn arch_coordinates(local: &[Vector3<f64>], through: &[&Vector3<f64>]) -> Vec<(f64, f64)> {
     let (pts, apex_u) = arch_polyline(through);
     let curve = ArchCurve::from_points(pts);
-    local.iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect()
+    use rayon::prelude::*;
+    local.par_iter().map(|l| curve.project(&Point2::new(l.x - apex_u, l.y))).collect()
 }
 
 /// The arch curve through `top` (points in the arch frame: x right, y anterior) from patient left to right,
