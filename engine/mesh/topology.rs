@@ -2,7 +2,6 @@
 
 use super::Mesh;
 use petgraph::unionfind::UnionFind;
-use rayon::prelude::*;
 
 /// Compressed sparse rows: for item `i`, `items[offsets[i]..offsets[i+1]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,6 +27,29 @@ impl Csr {
         for &(r, it) in pairs {
             items[fill[r as usize] as usize] = it;
             fill[r as usize] += 1;
+        }
+        Self { offsets, items }
+    }
+
+    /// Builds rows from (row, item) pairs in any order, each row's items sorted by index and each kept once:
+    /// the rows a full sort and dedup of `pairs` would give, bucketed in linear time.
+    pub fn from_pairs_sorted(rows: usize, pairs: &[(u32, u32)]) -> Self {
+        let raw = Self::from_pairs(rows, pairs);
+        let mut offsets = vec![0u32; rows + 1];
+        let mut items = Vec::with_capacity(raw.items.len());
+        for i in 0..rows {
+            let start = items.len();
+            items.extend_from_slice(raw.row(i));
+            items[start..].sort_unstable();
+            let mut kept = start;
+            for k in start..items.len() {
+                if k == start || items[k] != items[kept - 1] {
+                    items[kept] = items[k];
+                    kept += 1;
+                }
+            }
+            items.truncate(kept);
+            offsets[i + 1] = items.len() as u32;
         }
         Self { offsets, items }
     }
@@ -71,16 +93,28 @@ impl Topology {
     /// Builds the edge table of `mesh` (sort-based, deterministic).
     pub fn new(mesh: &Mesh) -> Self {
         let tris = mesh.triangles();
-        let mut half: Vec<(u64, u32)> = Vec::with_capacity(tris.len() * 3);
-        for (f, t) in tris.iter().enumerate() {
-            for k in 0..3 {
-                let (a, b) = (t[k], t[(k + 1) % 3]);
-                let (a, b) = if a < b { (a, b) } else { (b, a) };
-                half.push(((u64::from(a) << 32) | u64::from(b), (f as u32) * 3 + k as u32));
+        // Half-edges (key a·2³² + b with a < b, id 3f + k) in (key, id) order: bucketed by their lower vertex,
+        // each bucket (a vertex's few edges) sorted on its own — the order a full sort gives, in linear time.
+        let key = |f: usize, k: usize| {
+            let t = tris[f];
+            let (a, b) = (t[k], t[(k + 1) % 3]);
+            if a < b {
+                (a, b)
+            } else {
+                (b, a)
             }
+        };
+        let by_low: Vec<(u32, u32)> = (0..tris.len() * 3).map(|h| (key(h / 3, h % 3).0, h as u32)).collect();
+        let buckets = Csr::from_pairs(mesh.vertex_count(), &by_low);
+        let mut half: Vec<(u64, u32)> = Vec::with_capacity(tris.len() * 3);
+        for v in 0..buckets.rows() {
+            let start = half.len();
+            for &h in buckets.row(v) {
+                let (a, b) = key(h as usize / 3, h as usize % 3);
+                half.push(((u64::from(a) << 32) | u64::from(b), h));
+            }
+            half[start..].sort_unstable();
         }
-        // Every element is distinct (each half-edge once), so a parallel sort gives the one order there is.
-        half.par_sort_unstable();
         let mut edges = Vec::new();
         let mut pairs = Vec::with_capacity(half.len());
         let mut face_edges = vec![[u32::MAX; 3]; tris.len()];
@@ -117,15 +151,14 @@ impl Topology {
             pairs.push((a, b));
             pairs.push((b, a));
         }
-        pairs.par_sort_unstable();
-        Csr::from_pairs(self.vertex_count, &pairs)
+        Csr::from_pairs_sorted(self.vertex_count, &pairs)
     }
 
     /// Vertex–triangle adjacency (triangles sorted by index).
     pub fn vertex_faces(mesh: &Mesh) -> Csr {
-        let mut pairs: Vec<(u32, u32)> =
+        let pairs: Vec<(u32, u32)> =
             mesh.triangles().iter().enumerate().flat_map(|(f, t)| t.map(|v| (v, f as u32))).collect();
-        pairs.par_sort_unstable();
+        // Generated in triangle order, so each vertex's row is already sorted (from_pairs keeps the order).
         Csr::from_pairs(mesh.vertex_count(), &pairs)
     }
 
@@ -141,9 +174,7 @@ impl Topology {
                 }
             }
         }
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        Csr::from_pairs(self.face_edges.len(), &pairs)
+        Csr::from_pairs_sorted(self.face_edges.len(), &pairs)
     }
 
     /// Closed loops of boundary edges, longest first; each follows the orientation of its triangles.
