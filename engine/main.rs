@@ -903,8 +903,12 @@ fn run(cli: Cli) -> Result<()> {
             let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
             let clearance = match prep {
                 Some(fdi) => {
-                    let (jaw, labels, other) =
-                        if fdi / 10 <= 2 { (&u, &ul, &lower_index) } else { (&l, &ll, &upper_index) };
+                    let (jaw, labels, other) = if cusp::dentition::jaw_of_fdi(fdi) == Some(cusp::dentition::Jaw::Upper)
+                    {
+                        (&u, &ul, &lower_index)
+                    } else {
+                        (&l, &ll, &upper_index)
+                    };
                     let verts: Vec<u32> =
                         labels.iter().enumerate().filter(|(_, &x)| x == fdi).map(|(i, _)| i as u32).collect();
                     anyhow::ensure!(!verts.is_empty(), "tooth {fdi} was not found on the jaw");

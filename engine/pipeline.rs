@@ -412,7 +412,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             "lower_proximal": crate::occlusion::proximal_contacts(l, &labels[1], uncertainty),
         });
         if let Some(p) = &s.phantom.prep {
-            let k = if p.fdi / 10 <= 2 { 0 } else { 1 };
+            let k = if crate::dentition::jaw_of_fdi(p.fdi) == Some(Jaw::Upper) { 0 } else { 1 };
             let (jaw, other) = if k == 0 { (u, &lower_index) } else { (l, &upper_index) };
             let verts: Vec<u32> =
                 labels[k].iter().enumerate().filter(|(_, &x)| x == p.fdi).map(|(i, _)| i as u32).collect();

@@ -227,7 +227,7 @@ fn measure(
         axis: axis.normalize().into(),
         flat_normal: flat.normalize().into(),
         top: top.coords.into(),
-        pose_rotation_wxyz: [q.w, q.i, q.j, q.k],
+        pose_rotation_wxyz: crate::registration::wxyz(&q),
         pose_translation: scan_from_sb.translation.vector.into(),
         rms_mm: rms,
         p95_mm: p95,

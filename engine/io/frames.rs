@@ -33,15 +33,30 @@ pub struct Camera {
     pub far_mm: f64,
 }
 
+/// Camera-frame position (x, y in mm) of the centre of pixel (`col`, `row`) of a telecentric camera with
+/// pixel pitch `pixel_mm` and window `window_mm`: the one place the pixel grid meets millimetres.
+pub fn pixel_centre_mm(col: f64, row: f64, pixel_mm: [f64; 2], window_mm: [f64; 2]) -> (f64, f64) {
+    ((col + 0.5) * pixel_mm[0] - window_mm[0] / 2.0, (row + 0.5) * pixel_mm[1] - window_mm[1] / 2.0)
+}
+
 impl Camera {
+    /// Camera-frame position (x, y in mm) of the centre of pixel (`col`, `row`).
+    pub fn pixel_centre(&self, col: usize, row: usize) -> (f64, f64) {
+        pixel_centre_mm(col as f64, row as f64, self.pixel_mm, self.window_mm)
+    }
+
+    /// The (fractional) pixel whose centre is at camera-frame (`x`, `y`) mm: the inverse of
+    /// [`Camera::pixel_centre`].
+    pub fn pixel_at(&self, x: f64, y: f64) -> (f64, f64) {
+        ((x + self.window_mm[0] / 2.0) / self.pixel_mm[0] - 0.5, (y + self.window_mm[1] / 2.0) / self.pixel_mm[1] - 0.5)
+    }
+
     /// Camera-frame points (mm) of the valid pixels of a depth image, with their pixel index.
     pub fn points(&self, depth: &[f32]) -> Vec<(usize, Point3<f64>)> {
         let mut out = Vec::new();
         for (i, &d) in depth.iter().enumerate() {
             if d.is_finite() {
-                let (col, row) = (i % self.width_px, i / self.width_px);
-                let x = (col as f64 + 0.5) * self.pixel_mm[0] - self.window_mm[0] / 2.0;
-                let y = (row as f64 + 0.5) * self.pixel_mm[1] - self.window_mm[1] / 2.0;
+                let (x, y) = self.pixel_centre(i % self.width_px, i / self.width_px);
                 out.push((i, Point3::new(x, y, f64::from(d))));
             }
         }
@@ -63,7 +78,7 @@ impl PoseRecord {
     /// From an isometry.
     pub fn from_isometry(p: &Isometry3<f64>) -> Self {
         let q = p.rotation;
-        Self { translation: p.translation.vector.into(), rotation_wxyz: [q.w, q.i, q.j, q.k] }
+        Self { translation: p.translation.vector.into(), rotation_wxyz: crate::registration::wxyz(&q) }
     }
 
     /// To an isometry (a quaternion that is not unit to 1e-9 is normalised; a unit one is kept bit for bit).

@@ -83,7 +83,7 @@ struct Shape {
 fn shape(fdi: i32) -> Shape {
     let d = tooth_dims(fdi);
     let ty = tooth_type(fdi);
-    let upper = fdi / 10 <= 2;
+    let upper = crate::dentition::jaw_of_fdi(fdi) == Some(crate::dentition::Jaw::Upper);
     let pos = fdi % 10;
     let (n, top_md, top_bl, scallop_frac) = match ty {
         ToothType::Incisor => (2.2, 0.9, 0.12, 0.3),

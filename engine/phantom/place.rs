@@ -155,7 +155,7 @@ fn smoothstep(a: f64, b: f64, x: f64) -> f64 {
 
 /// Natural crown inclinations (degrees: tip, torque) by tooth, after Andrews' norms, rounded.
 fn inclination(fdi: i32) -> (f64, f64) {
-    let upper = fdi / 10 <= 2;
+    let upper = crate::dentition::jaw_of_fdi(fdi) == Some(Jaw::Upper);
     match (upper, fdi % 10) {
         (true, 1) => (4.0, 10.0),
         (true, 2) => (7.0, 6.0),
@@ -732,8 +732,11 @@ impl Phantom {
             stages: Vec::new(),
         };
         if let Some(p) = &spec.prep {
-            let (prep_jaw, other) =
-                if p.fdi / 10 <= 2 { (&upper_model, &lower_model) } else { (&lower_model, &upper_model) };
+            let (prep_jaw, other) = if crate::dentition::jaw_of_fdi(p.fdi) == Some(Jaw::Upper) {
+                (&upper_model, &lower_model)
+            } else {
+                (&lower_model, &upper_model)
+            };
             if let Some(t) = prep_jaw.teeth.iter().find(|t| t.fdi == p.fdi) {
                 let pm = t.closed_mesh();
                 let om: Vec<Mesh> = other.teeth.iter().map(PlacedTooth::closed_mesh).collect();
@@ -761,7 +764,7 @@ impl Phantom {
                         let tr = t.origin.coords - r * before.origin.coords;
                         movements.push(MovementTruth {
                             fdi: m.fdi,
-                            rotation_wxyz: [rot.w, rot.i, rot.j, rot.k],
+                            rotation_wxyz: crate::registration::wxyz(&rot),
                             translation: tr.into(),
                             local_translation_mm: m.translation_mm,
                             local_rotation_deg: m.rotation_deg,

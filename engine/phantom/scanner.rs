@@ -120,11 +120,9 @@ impl ScannerSpec {
     /// The ray origin of pixel (col, row) in the camera frame.
     pub fn pixel_origin(&self, col: usize, row: usize) -> Point3<f64> {
         let (px, py) = self.pixel_mm();
-        Point3::new(
-            (col as f64 + 0.5) * px - self.window_width_mm / 2.0,
-            (row as f64 + 0.5) * py - self.window_height_mm / 2.0,
-            0.0,
-        )
+        let window = [self.window_width_mm, self.window_height_mm];
+        let (x, y) = crate::io::frames::pixel_centre_mm(col as f64, row as f64, [px, py], window);
+        Point3::new(x, y, 0.0)
     }
 
     /// Camera-frame points of a depth image (valid pixels only), in row-major order.

@@ -358,7 +358,7 @@ pub fn compare(
                 fdi,
                 translation_mm,
                 rotation_deg,
-                rotation_wxyz: [q.w, q.i, q.j, q.k],
+                rotation_wxyz: crate::registration::wxyz(&q),
                 translation: m.translation.vector.into(),
                 fit_rms_mm: r.rms_mm,
                 fit_inliers: r.inlier_fraction,
@@ -373,7 +373,7 @@ pub fn compare(
         units: "mm, degrees".into(),
         jaw: dentition.jaw.as_str().into(),
         superimposition: Superimposition {
-            rotation_wxyz: [q.w, q.i, q.j, q.k],
+            rotation_wxyz: crate::registration::wxyz(&q),
             translation: t0_from_t1.translation.vector.into(),
             reference_teeth,
             palate,

@@ -10,6 +10,11 @@ mod normals;
 pub use icp::{icp, kabsch, IcpOptions, IcpResult, Kernel, Method, Target};
 pub use normals::estimate_normals;
 
+/// A rotation as the unit quaternion [w, x, y, z] reports and files store (nalgebra's `w, i, j, k`).
+pub fn wxyz(q: &nalgebra::Quaternion<f64>) -> [f64; 4] {
+    [q.w, q.i, q.j, q.k]
+}
+
 /// A rigid transform from a unit quaternion [w, x, y, z] and a translation (mm), as reports store them.
 pub fn isometry_wxyz(rotation_wxyz: [f64; 4], translation: [f64; 3]) -> nalgebra::Isometry3<f64> {
     let [w, x, y, z] = rotation_wxyz;

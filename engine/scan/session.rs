@@ -183,11 +183,8 @@ pub fn frame_points(camera: &Camera, depth: &[f32], stride: usize) -> (Vec<Point
     let at = |c: usize, r: usize| -> Option<Point3<f64>> {
         let d = depth[r * w + c];
         d.is_finite().then(|| {
-            Point3::new(
-                (c as f64 + 0.5) * camera.pixel_mm[0] - camera.window_mm[0] / 2.0,
-                (r as f64 + 0.5) * camera.pixel_mm[1] - camera.window_mm[1] / 2.0,
-                f64::from(d),
-            )
+            let (x, y) = camera.pixel_centre(c, r);
+            Point3::new(x, y, f64::from(d))
         })
     };
     let (mut pts, mut nrm) = (Vec::new(), Vec::new());

@@ -50,8 +50,7 @@ impl std::fmt::Debug for Tsdf {
 /// Depth at a camera-frame position by bilinear interpolation of the four nearest pixels (all valid and within
 /// `tol` mm of each other), else the nearest pixel's depth.
 fn sample_depth(camera: &Camera, depth: &[f32], x: f64, y: f64, tol: f64) -> Option<f64> {
-    let u = (x + camera.window_mm[0] / 2.0) / camera.pixel_mm[0] - 0.5;
-    let v = (y + camera.window_mm[1] / 2.0) / camera.pixel_mm[1] - 0.5;
+    let (u, v) = camera.pixel_at(x, y);
     let (w, h) = (camera.width_px as i64, camera.height_px as i64);
     let (c0, r0) = (u.floor() as i64, v.floor() as i64);
     let at = |c: i64, r: i64| -> Option<f64> {

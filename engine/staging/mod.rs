@@ -192,7 +192,7 @@ impl Transform {
     /// From an isometry.
     pub fn from_isometry(t: &Isometry3<f64>) -> Self {
         let q = t.rotation.into_inner();
-        Self { rotation_wxyz: [q.w, q.i, q.j, q.k], translation: t.translation.vector.into() }
+        Self { rotation_wxyz: crate::registration::wxyz(&q), translation: t.translation.vector.into() }
     }
 
     /// As an isometry.
