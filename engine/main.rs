@@ -621,6 +621,16 @@ fn read_jaw(path: &std::path::Path) -> Result<cusp::mesh::Mesh> {
     Ok(mesh)
 }
 
+/// The teeth of the jaw `mesh` read from `path`: from the label file when one is given, else segmented.
+fn teeth_of(
+    mesh: &cusp::mesh::Mesh,
+    path: &std::path::Path,
+    labels: Option<&std::path::Path>,
+) -> Result<(Vec<i32>, cusp::dentition::Dentition)> {
+    let labels = labels.map(|l| io::read_labels_for(l, mesh)).transpose()?;
+    cusp::segment::teeth_of(mesh, labels.as_ref()).with_context(|| format!("cannot segment {}", path.display()))
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Info { mesh: path, labels, json } => {
@@ -884,13 +894,8 @@ fn run(cli: Cli) -> Result<()> {
             // A settled bite is an estimate (0.02–0.13 mm from the true bite on phantoms): every contact within
             // that of the threshold is uncertain.
             let occlusal_uncertainty = if settled.is_some() { uncertainty.max(0.15) } else { uncertainty };
-            let labels_of = |mesh: &cusp::mesh::Mesh, path: &Option<PathBuf>| -> Result<Vec<i32>> {
-                Ok(match path {
-                    Some(p) => io::read_labels_for(p, mesh)?.labels,
-                    None => cusp::segment::segment(mesh)?.labels,
-                })
-            };
-            let (ul, ll) = (labels_of(&u, &upper_labels)?, labels_of(&l, &lower_labels)?);
+            let (ul, ll) =
+                (teeth_of(&u, &upper, upper_labels.as_deref())?.0, teeth_of(&l, &lower, lower_labels.as_deref())?.0);
             let reach = cusp::occlusion::contact_map_range(threshold, occlusal_uncertainty);
             // Each jaw indexed once: the other's contact map and, for a preparation, its clearance.
             let (upper_index, lower_index) =
@@ -1020,9 +1025,7 @@ fn run(cli: Cli) -> Result<()> {
                     fits[0].site = Some(s);
                 }
                 (None, Some(l)) => {
-                    let t = io::read_labels_for(l, &mesh)?;
-                    let occlusal = cusp::segment::orient(&mesh).occlusal;
-                    let d = cusp::dentition::Dentition::from_labels(&mesh, &t.labels, t.jaw, occlusal);
+                    let (_, d) = teeth_of(&mesh, &path, Some(l))?;
                     cusp::implant::sites_from_dentition(&mut fits, &d);
                 }
                 (None, None) => {
@@ -1096,19 +1099,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             limits.validate()?;
             let mesh = read_jaw(&path)?;
-            let (labels, jaw, occlusal) = match &labels {
-                Some(l) => {
-                    let t = io::read_labels_for(l, &mesh)?;
-                    let frame = cusp::segment::orient(&mesh);
-                    (t.labels, t.jaw, frame.occlusal)
-                }
-                None => {
-                    let seg =
-                        cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
-                    (seg.labels, seg.frame.jaw, seg.frame.occlusal)
-                }
-            };
-            let dentition = cusp::dentition::Dentition::from_labels(&mesh, &labels, jaw, occlusal);
+            let (_, dentition) = teeth_of(&mesh, &path, labels.as_deref())?;
             anyhow::ensure!(!dentition.teeth.is_empty(), "{}: no teeth found to stage", path.display());
             let setup = match (&target, auto) {
                 (Some(t), _) => {
@@ -1152,17 +1143,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Progress { before, before_labels, after, plan, stage, off_track_mm, off_track_deg, out } => {
             let m0 = read_jaw(&before)?;
             let m1 = read_jaw(&after)?;
-            let (labels, jaw, occlusal) = match &before_labels {
-                Some(l) => {
-                    let t = io::read_labels_for(l, &m0)?;
-                    (t.labels, t.jaw, cusp::segment::orient(&m0).occlusal)
-                }
-                None => {
-                    let seg = cusp::segment::segment(&m0)?;
-                    (seg.labels, seg.frame.jaw, seg.frame.occlusal)
-                }
-            };
-            let dentition = cusp::dentition::Dentition::from_labels(&m0, &labels, jaw, occlusal);
+            let (_, dentition) = teeth_of(&m0, &before, before_labels.as_deref())?;
             let plan: Option<cusp::staging::Plan> = match &plan {
                 Some(p) => {
                     let text = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;

@@ -14,4 +14,4 @@ pub use gate::{
     check_surface, creased_percent, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM, MIN_CREASE_PERCENT,
 };
 pub use orient::{orient, ArchFrame, UPPER_SCORE};
-pub use teeth::{segment, ScanBodySite, Segmentation};
+pub use teeth::{segment, teeth_of, ScanBodySite, Segmentation};

@@ -595,6 +595,24 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     Ok(Segmentation { frame, labels, instances, teeth, dentition, scan_bodies })
 }
 
+/// The teeth of a jaw: from its labels when there are some (the occlusal direction from the arch's frame),
+/// else segmented. Per-vertex FDI labels and the [`Dentition`] built on them, mesh frame.
+pub fn teeth_of(
+    mesh: &Mesh,
+    labels: Option<&crate::io::Teeth3dsLabels>,
+) -> Result<(Vec<i32>, Dentition), SegmentError> {
+    Ok(match labels {
+        Some(l) => {
+            let occlusal = super::orient(mesh).occlusal;
+            (l.labels.clone(), Dentition::from_labels(mesh, &l.labels, l.jaw, occlusal))
+        }
+        None => {
+            let seg = segment(mesh)?;
+            (seg.labels, seg.dentition)
+        }
+    })
+}
+
 /// Mean of `values` over each vertex and its ring of neighbours.
 fn ring_mean(adj: &crate::mesh::Csr, values: &[f64]) -> Vec<f64> {
     (0..values.len())
