@@ -166,3 +166,29 @@ fn segment_writes_landmarks_that_eval_scores_against_the_phantom_truth() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("coordinate systems"));
 }
+
+#[test]
+fn landmarks_move_with_the_scan() {
+    // The same jaw in another export frame (turned and moved) gives the same landmarks, turned and moved.
+    let p = Phantom::generate(&PhantomSpec::coarse(3)).unwrap();
+    let mesh = p.lower.mesh.clone().without_labels();
+    let pose =
+        nalgebra::Isometry3::new(nalgebra::Vector3::new(31.0, -12.0, 7.5), nalgebra::Vector3::new(0.4, -2.1, 0.9));
+    let moved =
+        cusp::mesh::Mesh::new(mesh.positions().iter().map(|q| pose * q).collect(), mesh.triangles().to_vec()).unwrap();
+    let found = |m: &cusp::mesh::Mesh| find_landmarks(m, &cusp::segment::segment(m).unwrap().dentition);
+    let (a, b) = (found(&mesh), found(&moved));
+    assert_eq!(a.len(), b.len());
+    let mut off: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| {
+            assert_eq!((x.fdi, x.class), (y.fdi, y.class));
+            (pose * nalgebra::Point3::from(x.coord) - nalgebra::Point3::from(y.coord)).norm()
+        })
+        .collect();
+    off.sort_by(f64::total_cmp);
+    // Ties between equally high or equally close vertices may fall the other way in another frame.
+    assert!(off[off.len() * 95 / 100] < 1e-6, "95th percentile {:.2e} mm", off[off.len() * 95 / 100]);
+    assert!(off[off.len() - 1] < 1.0, "largest {:.3} mm", off[off.len() - 1]);
+}
