@@ -211,3 +211,24 @@ fn mutated_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn landmark_files_that_are_not_landmarks_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 7] = [
+        ("empty.json", b"", "landmarks"),
+        ("list.json", br#"{"version":"1.1"}"#, "objects"),
+        ("short.json", br#"{"objects":[{"class":"Cusp","coord":[1,2]}]}"#, "[x, y, z]"),
+        ("text.json", br#"{"objects":[{"class":"Cusp","coord":[1,"a",3]}]}"#, "finite"),
+        ("nomarkups.mrk.json", br#"{"@schema":"x"}"#, "markups"),
+        ("bad.fcsv", b"# CoordinateSystem = RAS\nn0,1,2,nan,0,0,0,1,1,1,1,MCP,,m\n", "finite"),
+        ("binary.fcsv", b"\xff\xfe\x00", "UTF-8"),
+    ];
+    for (name, bytes, part) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let msg = cusp::landmark::read_landmarks(&p).expect_err(name).to_string();
+        assert!(msg.contains(&p.display().to_string()) && msg.contains(part), "{name}: {msg}");
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{name} was modified");
+    }
+}
