@@ -23,16 +23,7 @@ fn segment(c: &mut Criterion) {
     let f = Phantom::generate(&fine).expect("valid");
     let mut jaws = vec![p.upper, p.lower, f.upper];
     if !cfg!(debug_assertions) {
-        // The same tessellation as `examples/segment_large.rs`.
-        let large = PhantomSpec {
-            seed: 2,
-            crown_around: 400,
-            crown_side: 120,
-            crown_occlusal: 70,
-            gingiva_spacing_mm: 0.13,
-            ..PhantomSpec::default()
-        };
-        jaws.push(Phantom::generate(&large).expect("valid").upper);
+        jaws.push(Phantom::generate(&PhantomSpec::full_resolution(2)).expect("valid").upper);
     }
     let mut g = c.benchmark_group("segment");
     g.sample_size(10);

@@ -1229,21 +1229,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&e)?);
             } else {
-                let f = |x: Option<f64>| x.map_or("     -".to_string(), |x| format!("{x:6.2}"));
-                println!("class          true  paired  missed  extra  median mm  p90 mm  max mm");
-                for c in &e.classes {
-                    println!(
-                        "{:<12} {:6} {:7} {:7} {:6}     {}  {}  {}",
-                        c.class,
-                        c.truth,
-                        c.paired,
-                        c.missed,
-                        c.extra,
-                        f(c.median_mm),
-                        f(c.p90_mm),
-                        f(c.max_mm)
-                    );
-                }
+                print!("{e}");
             }
         }
         Command::Eval(EvalCommand::Scan { scan, reference, json }) => {

@@ -12,21 +12,7 @@ use cusp::phantom::{Phantom, PhantomSpec};
 use std::path::PathBuf;
 
 fn print(name: &str, e: &LandmarkErrors) {
-    println!("{name}");
-    for c in &e.classes {
-        let f = |x: Option<f64>| x.map_or("   -  ".to_string(), |x| format!("{x:6.3}"));
-        println!(
-            "  {:<12} true {:4}  paired {:4}  missed {:3}  extra {:3}  median {} mm  p90 {} mm  max {} mm",
-            c.class,
-            c.truth,
-            c.paired,
-            c.missed,
-            c.extra,
-            f(c.median_mm),
-            f(c.p90_mm),
-            f(c.max_mm)
-        );
-    }
+    println!("{name}\n{e}");
 }
 
 /// Median distance of the points to the mesh surface (mm): near 0 when both are in one frame.

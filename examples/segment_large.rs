@@ -7,14 +7,7 @@
 use cusp::phantom::{Phantom, PhantomSpec};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let spec = PhantomSpec {
-        seed: 2,
-        crown_around: 400,
-        crown_side: 120,
-        crown_occlusal: 70,
-        gingiva_spacing_mm: 0.13,
-        ..PhantomSpec::default()
-    };
+    let spec = PhantomSpec::full_resolution(2);
     let args: Vec<String> = std::env::args().collect();
     let mesh = match args.iter().position(|a| a == "--read") {
         Some(i) => cusp::io::read_mesh(&args[i + 1])?,

@@ -48,6 +48,29 @@ impl LandmarkErrors {
     }
 }
 
+impl std::fmt::Display for LandmarkErrors {
+    /// One line per class: counts, then median, 90th percentile and largest distance (mm).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mm = |x: Option<f64>| x.map_or("     -".to_string(), |x| format!("{x:6.3}"));
+        writeln!(f, "class          true  paired  missed  extra  median mm  p90 mm  max mm")?;
+        for c in &self.classes {
+            writeln!(
+                f,
+                "{:<12} {:6} {:7} {:7} {:6}     {}  {}  {}",
+                c.class,
+                c.truth,
+                c.paired,
+                c.missed,
+                c.extra,
+                mm(c.median_mm),
+                mm(c.p90_mm),
+                mm(c.max_mm)
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Value at quantile `q` (0–1, nearest rank) of sorted `v`.
 fn quantile(v: &[f64], q: f64) -> Option<f64> {
     (!v.is_empty()).then(|| v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)])

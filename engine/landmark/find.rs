@@ -1,23 +1,25 @@
 //! Landmarks found on a segmented jaw from its geometry alone, mesh frame (mm).
 //!
-//! Each tooth is read in its own frame from the [`Dentition`] (mesial along the arch, buccal away from the
-//! arch's centre, occlusal the jaw's direction toward the crown tips):
+//! Each tooth is read in the frame of its crown: from its gum line where it has one (the long axis square to
+//! the gum line's plane, the mesio-distal axis through the crests of its two-fold wave, see `cervical_axis`),
+//! else from the [`Dentition`] (the jaw's occlusal direction, the mesio-distal axis through the contacts):
 //! - **Mesial / Distal**: where the crown's upper part (above [`CONTACT_FLOOR_FRACTION`] of its height: the
 //!   gum line rises between teeth) comes closest to its neighbour: the centre of the points within
 //!   [`CONTACT_BAND_MM`] of the closest approach (on a scan whose crowns share a border, because the scanner
 //!   bridges what it cannot see below a contact, that border's upper stretch). A tooth with no neighbour
 //!   within [`CONTACT_REACH_MM`] has its crown's most mesial (distal) point, the height of contour.
-//! - **OuterPoint / InnerPoint**: the lowest point of the crown's buccal (lingual) half on a strip through the
-//!   crown's middle between its contacts: the gum line at mid-facial (mid-lingual).
-//! - **FacialPoint**: on the same buccal strip, the most buccal point halfway between the gum line and the
-//!   strip's highest point (the incisal edge or buccal cusp); Andrews' FA point.
+//! - **OuterPoint / InnerPoint**: on a strip along the long axis through the crown's middle, the point of its
+//!   buccal (lingual) half nearest the middle among those within [`CERVICAL_BAND_MM`] of its lowest: the gum
+//!   line at mid-facial (mid-lingual).
+//! - **FacialPoint**: on the same buccal strip, the point nearest its middle line halfway between the gum line
+//!   and the strip's highest point (the incisal edge or buccal cusp); Andrews' FA point.
 //! - **Cusp**: the points of canines, premolars and molars that no neighbouring vertex of the crown rises
 //!   above, that are the highest within [`CUSP_RADIUS_MM`] and stand [`CUSP_PROMINENCE_MM`] above their
 //!   surroundings, highest first, at most as many as the tooth type has.
 
 use super::{Landmark, LandmarkClass};
 use crate::anatomy::{tooth_type, ToothType};
-use crate::dentition::{distal_neighbour, mesial_neighbour, Dentition, Tooth};
+use crate::dentition::{distal_neighbour, mesial_neighbour, Dentition, Jaw, Tooth};
 use crate::mesh::{Csr, Mesh, PointIndex, Topology};
 use nalgebra::{DMatrix, DVector};
 use nalgebra::{Point3, Vector3};
@@ -59,7 +61,7 @@ pub fn cusp_count(fdi: i32) -> usize {
         ToothType::Incisor => 0,
         ToothType::Canine => 1,
         ToothType::Premolar => 2,
-        ToothType::Molar if fdi / 10 >= 3 && fdi % 10 == 6 => 5,
+        ToothType::Molar if crate::dentition::jaw_of_fdi(fdi) == Some(Jaw::Lower) && fdi % 10 == 6 => 5,
         ToothType::Molar => 4,
     }
 }
