@@ -856,84 +856,38 @@ fn run(cli: Cli) -> Result<()> {
             material,
             out,
         } => {
-            if let Some(m) = &material {
+            if material.is_some() {
                 anyhow::ensure!(prep.is_some(), "--material needs --prep (the tooth it is planned for)");
-                anyhow::ensure!(
-                    cusp::occlusion::MATERIALS.iter().any(|x| x.name == m),
-                    "unknown material '{m}'; known: {}",
-                    cusp::occlusion::MATERIALS.iter().map(|x| x.name).collect::<Vec<_>>().join(", ")
-                );
             }
-            let (u, mut l) = (read_jaw(&upper)?, read_jaw(&lower)?);
-            let bite_fit = match &bite {
-                Some(path) => {
-                    let patch = io::read_mesh(path)?;
-                    let r = cusp::occlusion::register_bite(&u, &l, &patch)
-                        .with_context(|| format!("bite registration with {}", path.display()))?;
-                    l = l.transformed(&r.upper_from_lower);
-                    Some(r)
-                }
-                None => None,
+            let opts = cusp::occlusion::OcclusionOptions {
+                threshold_mm: threshold,
+                uncertainty_mm: uncertainty,
+                prep,
+                material,
             };
-            let settled = if settle {
-                // Jaws exported apart (each in its own frame) are first brought to face each other from their
-                // arch frames; jaws given roughly facing are settled from where they are.
-                let facing =
-                    cusp::occlusion::frames_face_each_other(&cusp::segment::orient(&u), &cusp::segment::orient(&l));
-                let faced =
-                    if facing { nalgebra::Isometry3::identity() } else { cusp::occlusion::face_each_other(&u, &l) };
-                let start = l.transformed(&faced);
-                let mut s = cusp::occlusion::settle(&u, &start, &cusp::occlusion::SettleOptions::default())
-                    .with_context(|| format!("bite settling of {} onto {}", lower.display(), upper.display()))?;
-                s.lower_from_start *= faced;
-                l = l.transformed(&s.lower_from_start);
-                Some(s)
-            } else {
-                None
+            let (u, l) = (read_jaw(&upper)?, read_jaw(&lower)?);
+            let patch = bite.as_ref().map(io::read_mesh).transpose()?;
+            let how = match (&patch, settle) {
+                (Some(p), _) => cusp::occlusion::BiteFrom::Scan(p),
+                (None, true) => cusp::occlusion::BiteFrom::Settle,
+                (None, false) => cusp::occlusion::BiteFrom::AsGiven,
             };
-            // A settled bite is an estimate (0.02–0.13 mm from the true bite on phantoms): every contact within
-            // that of the threshold is uncertain.
-            let occlusal_uncertainty = if settled.is_some() { uncertainty.max(0.15) } else { uncertainty };
+            let (l, placement) = cusp::occlusion::place_lower(&u, &l, how)
+                .with_context(|| format!("cannot bring {} into a bite with {}", lower.display(), upper.display()))?;
             let (ul, ll) =
                 (teeth_of(&u, &upper, upper_labels.as_deref())?.0, teeth_of(&l, &lower, lower_labels.as_deref())?.0);
-            let reach = cusp::occlusion::contact_map_range(threshold, occlusal_uncertainty);
-            // Each jaw indexed once: the other's contact map and, for a preparation, its clearance.
-            let (upper_index, lower_index) =
-                (cusp::occlusion::Antagonist::new(&u), cusp::occlusion::Antagonist::new(&l));
-            let du = lower_index.signed_distances(&u, reach);
-            let dl = upper_index.signed_distances(&l, reach);
-            let bite_check = cusp::occlusion::check_bite(&u, &l, (&ul, &ll), &du, &dl, reach)
+            let occ = cusp::occlusion::analyse(&u, &l, (&ul, &ll), &placement, &opts)
                 .with_context(|| format!("{} and {} are not in a bite", upper.display(), lower.display()))?;
-            let ru = cusp::occlusion::contact_regions(&u, &l, &du, threshold, occlusal_uncertainty, Some((&ul, &ll)));
-            let rl = cusp::occlusion::contact_regions(&l, &u, &dl, threshold, occlusal_uncertainty, Some((&ll, &ul)));
-            let clearance = match prep {
-                Some(fdi) => {
-                    let (jaw, labels, other) = if cusp::dentition::jaw_of_fdi(fdi) == Some(cusp::dentition::Jaw::Upper)
-                    {
-                        (&u, &ul, &lower_index)
-                    } else {
-                        (&l, &ll, &upper_index)
-                    };
-                    let verts: Vec<u32> =
-                        labels.iter().enumerate().filter(|(_, &x)| x == fdi).map(|(i, _)| i as u32).collect();
-                    anyhow::ensure!(!verts.is_empty(), "tooth {fdi} was not found on the jaw");
-                    other.clearance(jaw, &verts, &cusp::occlusion::MATERIALS, occlusal_uncertainty)
-                }
-                None => None,
-            };
-            // The planned material's verdict (checked above to be in the table).
-            let chosen = material
-                .as_ref()
-                .zip(clearance.as_ref())
-                .and_then(|(m, c)| c.verdicts.iter().find(|v| &v.material == m));
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            if bite_fit.is_some() {
-                io::write_mesh(out.join("lower.bite.ply"), &l, WriteOptions::default())?;
+            let placed = match &placement {
+                cusp::occlusion::Placement::AsGiven => None,
+                cusp::occlusion::Placement::Registered(_) => Some("lower.bite.ply"),
+                cusp::occlusion::Placement::Settled(_) => Some("lower.settled.ply"),
+            };
+            if let Some(name) = placed {
+                io::write_mesh(out.join(name), &l, WriteOptions::default())?;
             }
-            if settled.is_some() {
-                io::write_mesh(out.join("lower.settled.ply"), &l, WriteOptions::default())?;
-            }
-            for (name, mesh, d) in [("upper", &u, &du), ("lower", &l, &dl)] {
+            for (name, mesh, d) in [("upper", &u, &occ.upper_distances), ("lower", &l, &occ.lower_distances)] {
                 // Colours to look at, and the signed distance itself (mm, the PLY's `quality`) to re-threshold.
                 let coloured = mesh
                     .clone()
@@ -941,41 +895,22 @@ fn run(cli: Cli) -> Result<()> {
                     .with_values(d.clone())?;
                 io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
             }
-            let report = serde_json::json!({
-                "units": "mm",
-                "threshold_mm": threshold,
-                "uncertainty_mm": occlusal_uncertainty,
-                "upper_contacts": ru,
-                "lower_contacts": rl,
-                "upper_proximal": cusp::occlusion::proximal_contacts(&u, &ul, uncertainty),
-                "lower_proximal": cusp::occlusion::proximal_contacts(&l, &ll, uncertainty),
-                "bite_check": bite_check,
-                "prep": prep,
-                "clearance": clearance,
-                "material": chosen,
-                "settled": settled.as_ref().map(|s| serde_json::json!({
-                    "lower_from_given": cusp::io::frames::PoseRecord::from_isometry(&s.lower_from_start),
-                    "estimate": "no bite record: on phantoms 0.02-0.13 mm RMS from the true bite",
-                    "search": s,
-                })),
-                "bite": bite_fit.as_ref().map(|r| serde_json::json!({
-                    "upper_from_lower": cusp::io::frames::PoseRecord::from_isometry(&r.upper_from_lower),
-                    "upper_fit": r.upper,
-                    "lower_fit": r.lower,
-                })),
-            });
-            io::write_atomic(&out.join("occlusion.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
-            eprintln!("{} contact regions on the upper, {} on the lower; wrote {}", ru.len(), rl.len(), out.display());
-            if let Some(r) = &bite_fit {
-                eprintln!(
+            io::write_atomic(&out.join("occlusion.json"), serde_json::to_string_pretty(&occ)?.as_bytes())?;
+            eprintln!(
+                "{} contact regions on the upper, {} on the lower; wrote {}",
+                occ.upper_contacts.len(),
+                occ.lower_contacts.len(),
+                out.display()
+            );
+            match &placement {
+                cusp::occlusion::Placement::AsGiven => {}
+                cusp::occlusion::Placement::Registered(r) => eprintln!(
                     "bite registered: upper fit {:.0} µm RMS, lower {:.0} µm RMS; lower jaw in the upper's frame: {}",
                     r.upper.rms_um,
                     r.lower.rms_um,
                     out.join("lower.bite.ply").display()
-                );
-            }
-            if let Some(s) = &settled {
-                eprintln!(
+                ),
+                cusp::occlusion::Placement::Settled(s) => eprintln!(
                     "settled (an estimate, no bite record): closed {:.2} mm, shifted {:.2?} mm, turned {:.2?}°, {} \
                      vertices touching; {}",
                     s.closed_mm,
@@ -983,11 +918,11 @@ fn run(cli: Cli) -> Result<()> {
                     s.turn_deg,
                     s.touching_vertices,
                     out.join("lower.settled.ply").display()
-                );
+                ),
             }
-            if let Some(c) = &clearance {
+            if let Some(c) = &occ.clearance {
                 eprintln!("clearance of {}: {:.2} mm", prep.unwrap_or(0), c.min_mm);
-                if let Some(v) = chosen {
+                if let Some(v) = &occ.material {
                     eprintln!(
                         "{}: needs {:.1} mm — {}{}",
                         v.material,

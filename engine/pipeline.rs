@@ -385,53 +385,22 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     if s.run.occlusion {
         tick("occlusion");
         let (u, l) = (&phantom.upper.mesh, &phantom.lower.mesh);
-        let (threshold, uncertainty) =
-            (crate::occlusion::CONTACT_THRESHOLD_MM, crate::occlusion::SURFACE_UNCERTAINTY_MM);
-        let reach = crate::occlusion::contact_map_range(threshold, uncertainty);
-        // Each jaw indexed once (both at the same time): the other's contact map and, for a preparation, its
-        // clearance.
-        let (upper_index, lower_index) =
-            rayon::join(|| crate::occlusion::Antagonist::new(u), || crate::occlusion::Antagonist::new(l));
-        let du = lower_index.signed_distances(u, reach);
-        let dl = upper_index.signed_distances(l, reach);
-        crate::occlusion::check_bite(u, l, (&labels[0], &labels[1]), &du, &dl, reach)
-            .map_err(|e| PipelineError::Stage { stage: "occlusion".into(), message: e.to_string() })?;
-        let ru = crate::occlusion::contact_regions(u, l, &du, threshold, uncertainty, Some((&labels[0], &labels[1])));
-        let rl = crate::occlusion::contact_regions(l, u, &dl, threshold, uncertainty, Some((&labels[1], &labels[0])));
-        views[0].layers.push(ViewLayer {
-            name: "contacts".into(),
-            colors: du.iter().map(|&d| crate::occlusion::band_color(d)).collect(),
-        });
-        views[1].layers.push(ViewLayer {
-            name: "contacts".into(),
-            colors: dl.iter().map(|&d| crate::occlusion::band_color(d)).collect(),
-        });
-        let mut occ = serde_json::json!({
-            "threshold_mm": threshold, "uncertainty_mm": uncertainty, "upper_contacts": ru, "lower_contacts": rl,
-            "upper_proximal": crate::occlusion::proximal_contacts(u, &labels[0], uncertainty),
-            "lower_proximal": crate::occlusion::proximal_contacts(l, &labels[1], uncertainty),
-        });
-        if let Some(p) = &s.phantom.prep {
-            let k = if crate::dentition::jaw_of_fdi(p.fdi) == Some(Jaw::Upper) { 0 } else { 1 };
-            let (jaw, other) = if k == 0 { (u, &lower_index) } else { (l, &upper_index) };
-            let verts: Vec<u32> =
-                labels[k].iter().enumerate().filter(|(_, &x)| x == p.fdi).map(|(i, _)| i as u32).collect();
-            if verts.is_empty() {
-                return Err(stage_err(
-                    "occlusion",
-                    format!("the prepared tooth {} was not found by segmentation", p.fdi),
-                ));
-            }
-            let c = other
-                .clearance(jaw, &verts, &crate::occlusion::MATERIALS, uncertainty)
-                .ok_or_else(|| stage_err("occlusion", "no antagonist surface"))?;
-            if let Some(truth) = phantom.truth.prep_clearance_mm {
-                let err = (c.min_mm - truth).abs() * 1e3;
-                checks.push(check_max("preparation clearance error", err, th.clearance_error_um, "µm"));
-                occ["clearance_truth_mm"] = serde_json::json!(truth);
-            }
-            occ["prep"] = serde_json::json!(p.fdi);
-            occ["clearance"] = serde_json::json!(c);
+        let placement = crate::occlusion::Placement::AsGiven;
+        let opts =
+            crate::occlusion::OcclusionOptions { prep: s.phantom.prep.as_ref().map(|p| p.fdi), ..Default::default() };
+        let analysis = crate::occlusion::analyse(u, l, (&labels[0], &labels[1]), &placement, &opts)
+            .map_err(|e| stage_err("occlusion", e))?;
+        for (view, d) in views.iter_mut().zip([&analysis.upper_distances, &analysis.lower_distances]) {
+            view.layers.push(ViewLayer {
+                name: "contacts".into(),
+                colors: d.iter().map(|&x| crate::occlusion::band_color(x)).collect(),
+            });
+        }
+        let mut occ = serde_json::to_value(&analysis).map_err(|e| stage_err("occlusion", e))?;
+        if let (Some(c), Some(truth)) = (&analysis.clearance, phantom.truth.prep_clearance_mm) {
+            let err = (c.min_mm - truth).abs() * 1e3;
+            checks.push(check_max("preparation clearance error", err, th.clearance_error_um, "µm"));
+            occ["clearance_truth_mm"] = serde_json::json!(truth);
         }
         report.insert("occlusion".into(), occ);
     }

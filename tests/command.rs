@@ -210,7 +210,7 @@ fn phantom_fuse_and_eval_scan_from_the_command_line() {
     assert!(bite_um < 30.0, "lower jaw {bite_um:.1} µm RMS from the true bite");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(occ.join("occlusion.json")).unwrap()).unwrap();
-    assert!(report["bite"]["lower_fit"]["rms_um"].as_f64().unwrap() < 40.0);
+    assert!(report["placement"]["lower_fit"]["rms_um"].as_f64().unwrap() < 40.0);
     // A spec key that does not exist is refused, by name.
     std::fs::write(&spec, "[phantom]\nseeed = 5\n").unwrap();
     let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
@@ -356,8 +356,8 @@ fn occlusion_report_from_the_command_line() {
     assert!(rms < 0.1, "settled {rms} mm away from a jaw already in the bite");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(settled_dir.join("occlusion.json")).unwrap()).unwrap();
-    assert!(report["settled"]["search"]["touching_vertices"].as_u64().unwrap() >= 3);
-    assert!(report["settled"]["search"]["penetration_mm"].as_f64().unwrap() < 0.01);
+    assert!(report["placement"]["settled"]["touching_vertices"].as_u64().unwrap() >= 3);
+    assert!(report["placement"]["settled"]["penetration_mm"].as_f64().unwrap() < 0.01);
     assert_eq!(report["uncertainty_mm"].as_f64(), Some(0.15));
 }
 

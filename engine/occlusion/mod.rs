@@ -2,11 +2,16 @@
 //! preparation with a verdict per restorative material, and proximal contacts within an arch,
 //! bite registration from a buccal scan, and bite settling when there is no bite record.
 
+mod analyse;
 mod bite;
 mod gate;
 mod proximal;
 mod settle;
 
+pub use analyse::{
+    analyse, place_lower, AnalyseError, BiteFrom, Occlusion, OcclusionOptions, PlaceError, Placement, PlacementRecord,
+    SETTLED_UNCERTAINTY_MM,
+};
 pub use bite::{register_bite, BiteError, BiteRegistration, JawFit};
 pub use gate::{
     check_bite, facing_angles, frames_face_each_other, BiteCheck, OcclusionError, FACING_MAX_DEG, FRONTS_MAX_DEG,
