@@ -214,6 +214,26 @@ impl Dentition {
         Self { jaw, teeth }
     }
 
+    /// The same teeth after their jaw moved rigidly by `to_from_here` (vertex indices unchanged, frames moved).
+    pub fn transformed(&self, to_from_here: &nalgebra::Isometry3<f64>) -> Self {
+        let r = to_from_here.rotation;
+        let teeth = self
+            .teeth
+            .iter()
+            .map(|t| Tooth {
+                fdi: t.fdi,
+                vertices: t.vertices.clone(),
+                frame: ToothFrame {
+                    centroid: to_from_here * t.frame.centroid,
+                    occlusal: r * t.frame.occlusal,
+                    mesial: r * t.frame.mesial,
+                    buccal: r * t.frame.buccal,
+                },
+            })
+            .collect();
+        Self { jaw: self.jaw, teeth }
+    }
+
     /// The tooth with this FDI number.
     pub fn tooth(&self, fdi: i32) -> Option<&Tooth> {
         self.teeth.iter().find(|t| t.fdi == fdi)

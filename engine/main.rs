@@ -293,6 +293,64 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// The report for a patient's own scans — no phantom, no ground truth: teeth found (or the label files),
+    /// contacts and clearance when the jaws are in a bite (as exported, from --bite, or --settle), implants,
+    /// aligner staging and progress, each when its inputs are given; sections that cannot run say why.
+    /// Writes report.html, report.json, the meshes and scenario.resolved.toml (re-run it with cusp run).
+    /// Example: cusp report --upper U.stl --lower L.stl --settle --out reports/out/P0042
+    Report {
+        /// Upper jaw scan (STL, PLY, OBJ).
+        #[arg(long)]
+        upper: Option<PathBuf>,
+        /// Lower jaw scan.
+        #[arg(long)]
+        lower: Option<PathBuf>,
+        /// Teeth3DS label file of the upper (a corrected segmentation); cusp segments without one.
+        #[arg(long)]
+        upper_labels: Option<PathBuf>,
+        /// Teeth3DS label file of the lower.
+        #[arg(long)]
+        lower_labels: Option<PathBuf>,
+        /// Bite scan (both jaws closed, buccal view) placing the lower in the upper's frame.
+        #[arg(long, conflicts_with = "settle")]
+        bite: Option<PathBuf>,
+        /// No bite record: settle the lower onto the upper (an estimate, ±0.15 mm).
+        #[arg(long)]
+        settle: bool,
+        /// Prepared tooth (FDI): its clearance to the opposing jaw, per material.
+        #[arg(long)]
+        prep: Option<i32>,
+        /// Planned material for the preparation (e.g. zirconia, lithium-disilicate).
+        #[arg(long, requires = "prep")]
+        material: Option<String>,
+        /// Find and fit scan bodies.
+        #[arg(long)]
+        implants: bool,
+        /// Stage aligners: "auto" or a setup JSON file.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Which jaw to stage (default: the upper when given).
+        #[arg(long, value_parser = ["upper", "lower"])]
+        stage_jaw: Option<String>,
+        /// Earlier scan of the upper: progress from it.
+        #[arg(long)]
+        before_upper: Option<PathBuf>,
+        /// Earlier scan of the lower.
+        #[arg(long)]
+        before_lower: Option<PathBuf>,
+        /// The plan (plan.json from cusp stage or a report) the progress is judged against.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// The aligner the patient should have reached (with --plan).
+        #[arg(long, requires = "plan")]
+        plan_stage: Option<usize>,
+        /// Report name (default: the output folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Output folder (replaced atomically when everything succeeded).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The demo: cusp run scenarios/demo.toml (built into the binary, so it runs from anywhere).
     Demo {
         /// Output folder (default reports/out/demo).
@@ -479,6 +537,23 @@ fn run_scenario(s: &cusp::pipeline::Scenario, out: Option<PathBuf>, strict: bool
         bar.set_message(name.to_string());
     })?;
     bar.finish_and_clear();
+    if s.case.is_some() {
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json"))?)?;
+        for w in report["warnings"].as_array().into_iter().flatten() {
+            eprintln!("warning: {}", w.as_str().unwrap_or(""));
+        }
+        for k in report["skipped"].as_array().into_iter().flatten() {
+            eprintln!("not run — {}: {}", k["section"].as_str().unwrap_or(""), k["why"].as_str().unwrap_or(""));
+        }
+        eprintln!(
+            "{}: {} stages in {:.1} s (a patient's own scans: no ground truth); report: {}",
+            s.name,
+            total,
+            started.elapsed().as_secs_f64(),
+            out.join("report.html").display()
+        );
+        return Ok(());
+    }
     let failed: Vec<_> = checks.iter().filter(|c| !c.pass).collect();
     eprintln!(
         "{}: {} stages in {:.1} s; {} of {} checks pass; report: {}",
@@ -967,15 +1042,7 @@ fn run(cli: Cli) -> Result<()> {
                     // The segmentation's own placement of the scan body along the arch names the site.
                     let seg =
                         cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
-                    cusp::implant::sites_from_dentition(&mut fits, &seg.dentition);
-                    for f in &mut fits {
-                        let top = nalgebra::Point3::from(f.top);
-                        if let Some(b) =
-                            seg.scan_bodies.iter().find(|b| (nalgebra::Point3::from(b.top) - top).norm() < 1.0)
-                        {
-                            f.site = b.site.or(f.site);
-                        }
-                    }
+                    cusp::implant::sites_from_segmentation(&mut fits, &seg);
                 }
             }
             let comparison = match &verify {
@@ -1129,6 +1196,55 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { scenario, out, strict } => {
             let s = cusp::pipeline::Scenario::read(&scenario)?;
             return run_scenario(&s, out, strict);
+        }
+        Command::Report {
+            upper,
+            lower,
+            upper_labels,
+            lower_labels,
+            bite,
+            settle,
+            prep,
+            material,
+            implants,
+            stage,
+            stage_jaw,
+            before_upper,
+            before_lower,
+            plan,
+            plan_stage,
+            name,
+            out,
+        } => {
+            let case = cusp::pipeline::PatientCase {
+                upper,
+                lower,
+                upper_labels,
+                lower_labels,
+                bite,
+                settle,
+                prep,
+                material,
+                implants,
+                stage,
+                stage_jaw: stage_jaw.map(|j| {
+                    if j == "upper" {
+                        cusp::dentition::Jaw::Upper
+                    } else {
+                        cusp::dentition::Jaw::Lower
+                    }
+                }),
+                before_upper,
+                before_lower,
+                plan,
+                plan_stage,
+            };
+            case.validate().map_err(anyhow::Error::msg)?;
+            let name = name.unwrap_or_else(|| out.file_name().and_then(|n| n.to_str()).unwrap_or("report").to_string());
+            // Checked as a scenario's name is: one plain folder name.
+            let toml = toml::to_string(&cusp::pipeline::Scenario { name, case: Some(case), ..Default::default() })?;
+            let s = cusp::pipeline::Scenario::from_toml(&toml, std::path::Path::new("report.toml"))?;
+            return run_scenario(&s, Some(out), false);
         }
         Command::Demo { out, strict } => {
             let s = cusp::pipeline::Scenario::from_toml(DEMO, std::path::Path::new("scenarios/demo.toml"))?;

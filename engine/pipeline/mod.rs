@@ -13,9 +13,12 @@ use crate::mesh::Mesh;
 use crate::phantom::scanner::ScannerSpec;
 use crate::phantom::{JawModel, Phantom, PhantomSpec};
 use crate::registration::isometry_wxyz;
+mod patient;
+
 pub use crate::report::{Check, RunOutput, ViewLayer, ViewMesh};
 use crate::staging::{Limits, Setup};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
+pub use patient::{run_patient, PatientCase, Skipped};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,10 @@ pub struct Scenario {
     pub description: String,
     /// The virtual patient.
     pub phantom: PhantomSpec,
+    /// A real patient's own files instead of the phantom: when present, the run reads them (no ground truth,
+    /// no checks) and `phantom`, `scanner`, `run` and `thresholds` are not used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<PatientCase>,
     /// The virtual scanner.
     pub scanner: ScannerSpec,
     /// Which analyses to run and how.
@@ -187,6 +194,15 @@ impl Scenario {
                 s.name
             ));
         }
+        if let Some(c) = &s.case {
+            let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let c = c.resolved_against(base);
+            c.validate().map_err(|m| PipelineError::Scenario {
+                path: path.display().to_string(),
+                message: format!("case: {m}"),
+            })?;
+            s.case = Some(c);
+        }
         for j in &s.run.scan {
             if j != "upper" && j != "lower" {
                 return bad(format!("run.scan: '{j}' is not a jaw (upper or lower)"));
@@ -242,6 +258,9 @@ fn stage_err(stage: &str, message: impl std::fmt::Display) -> PipelineError {
 
 /// The stages a scenario runs, in order.
 pub fn stage_names(s: &Scenario) -> Vec<String> {
+    if let Some(c) = &s.case {
+        return c.stage_names();
+    }
     let mut v = vec!["phantom".to_string()];
     v.extend(s.run.scan.iter().map(|j| format!("scan and fuse {j}")));
     if s.run.segment {
@@ -264,6 +283,9 @@ pub fn stage_names(s: &Scenario) -> Vec<String> {
 
 /// Runs every stage of a scenario in memory; nothing is written.
 pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError> {
+    if let Some(c) = &s.case {
+        return run_patient(c, progress);
+    }
     let names = stage_names(s);
     let total = names.len();
     let mut step = 0usize;
