@@ -1,8 +1,10 @@
 //! Scenarios end to end: partial files, unknown keys, a whole run to a report, a failed stage that leaves
 //! nothing behind, and the report rendered in a real browser (headless Chromium).
 
+mod common;
+
 use cusp::pipeline::{run_to_dir, Scenario};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const SMALL: &str = r#"
 name = "small"
@@ -78,19 +80,6 @@ fn a_failed_stage_leaves_nothing_behind() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary files left behind");
 }
 
-fn chromium() -> Option<PathBuf> {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
-        if Path::new(c).exists() {
-            return Some(PathBuf::from(c));
-        }
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("CI must have Chromium (Debian package chromium) for the report test");
-    }
-    eprintln!("skipped the browser check: no Chromium installed");
-    None
-}
-
 #[test]
 fn a_scenario_runs_to_a_report_that_renders_in_a_browser() {
     let dir = tempfile::tempdir().unwrap();
@@ -129,40 +118,5 @@ fn a_scenario_runs_to_a_report_that_renders_in_a_browser() {
         );
     }
     // A real browser: no script errors, the 3D canvas drew the jaws, a screenshot is kept.
-    let Some(chrome) = chromium() else { return };
-    let html = out.join("report.html");
-    let url = format!("file://{}", html.display());
-    let common = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--enable-unsafe-swiftshader",
-        "--use-angle=swiftshader",
-        "--window-size=1280,1800",
-        "--virtual-time-budget=8000",
-    ];
-    let dom = std::process::Command::new(&chrome).args(common).arg("--dump-dom").arg(&url).output().unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout);
-    let body = dom.split("<body").nth(1).unwrap_or("").split('>').next().unwrap_or("");
-    assert!(body.contains("data-render=\"ok\""), "the viewer did not finish: <body{body}>");
-    assert!(!body.contains("data-errors"), "script errors: <body{body}>");
-    let lit: usize = body
-        .split("data-lit-pixels=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    assert!(lit > 20_000, "the 3D view is blank ({lit} pixels drawn)");
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
-    let o = std::process::Command::new(&chrome)
-        .args(common)
-        .arg(format!("--screenshot={}", shots.display()))
-        .arg(&url)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success() && std::fs::metadata(&shots).map(|m| m.len() > 10_000).unwrap_or(false),
-        "no screenshot"
-    );
-    eprintln!("screenshot: {}", shots.display());
+    common::renders_in_chromium(&out.join("report.html"), "report-screenshot.png");
 }

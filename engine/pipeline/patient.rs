@@ -305,6 +305,16 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
                 l.mesh = placed;
                 l.dentition = l.dentition.transformed(&placement.upper_from_lower());
             }
+            Err(crate::occlusion::AnalyseError::NotInBite(e)) if case.prep.is_some() && !explicit => {
+                return Err(stage_err(
+                    "occlusion",
+                    format!(
+                        "the clearance of {} cannot be measured: the jaws as exported are not in a bite ({e}); \
+                         give a bite scan (--bite) or settle them (--settle, an estimate)",
+                        case.prep.unwrap_or_default()
+                    ),
+                ))
+            }
             Err(crate::occlusion::AnalyseError::NotInBite(e)) if !explicit => skipped.push(skip(
                 "occlusion",
                 format!(

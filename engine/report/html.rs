@@ -1,12 +1,18 @@
 //! The self-contained HTML report: one file that opens offline — summary per user question, tables, plots
 //! (plotters SVG, inline) and an interactive 3D view (a small hand-written WebGL viewer, inline).
 
-use super::RunOutput;
+use super::{RunOutput, ViewLayer, ViewMesh};
 use base64::Engine;
 use serde_json::Value;
 use std::fmt::Write;
 
 const VIEWER: &str = include_str!("viewer.js");
+
+/// Most triangles of one mesh in the 3D view: a real arch (150k–4M triangles) is simplified to this many.
+pub const VIEW_MAX_TRIANGLES: usize = 60_000;
+
+/// Largest surface deviation the view's simplification may introduce (mm; meshoptimizer's estimate).
+pub const VIEW_MAX_ERROR_MM: f64 = 0.05;
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2330;background:#fafbfc}
 header{background:#1f3b57;color:#fff;padding:18px 32px}header h1{margin:0;font-size:24px}header p{margin:6px 0 0;opacity:.85}
@@ -46,11 +52,8 @@ fn section(title: &str, body: &str) -> String {
     format!("<section><h2>{}</h2>{body}</section>", esc(title))
 }
 
-/// The whole report of a run, headed by its name and description, as one HTML document.
-pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
-    let r = &out.report;
-    let mut body = String::new();
-    // Checks against ground truth first: is everything trustworthy?
+/// The pass/fail table against the phantom's ground truth.
+fn checks_section(out: &RunOutput) -> String {
     let passed = out.checks.iter().filter(|c| c.pass).count();
     let rows: Vec<Vec<String>> = out
         .checks
@@ -65,14 +68,150 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
             ]
         })
         .collect();
-    body += &section(
+    section(
         "Accuracy against ground truth (phantom)",
         &format!(
             "<p class=answer>{passed} of {} checks pass.</p>{}",
             out.checks.len(),
             table(&["check", "measured", "threshold", "unit", ""], &rows)
         ),
+    )
+}
+
+/// For a patient's own scans: no ground truth, what was found doubtful, and what could not run and why.
+fn own_scans_section(r: &Value) -> String {
+    let mut s = String::from(
+        "<p class=answer>A patient's own scans: there is no ground truth to check against. Every figure below comes \
+         from the scans alone and carries its uncertainty.</p>",
     );
+    let warnings: Vec<String> =
+        r["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str).map(esc).collect();
+    if !warnings.is_empty() {
+        let _ = write!(
+            s,
+            "<p class=fail>Check before relying on the results:</p><ul>{}</ul>",
+            warnings.iter().map(|w| format!("<li>{w}</li>")).collect::<String>()
+        );
+    }
+    let skipped: Vec<Vec<String>> = r["skipped"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|k| vec![esc(k["section"].as_str().unwrap_or("")), esc(k["why"].as_str().unwrap_or(""))])
+        .collect();
+    if !skipped.is_empty() {
+        let _ = write!(s, "<p>Not run, and why:</p>{}", table(&["section", "why"], &skipped));
+    }
+    section("What this report rests on", &s)
+}
+
+/// Contacts between the jaws by tooth pair, once: both sides of a contact merged (the closest approach and the
+/// larger area), interpenetration beyond the uncertainty flagged.
+fn contact_rows(occ: &Value) -> (Vec<Vec<String>>, usize) {
+    let uncertainty = occ["uncertainty_mm"].as_f64().unwrap_or(0.05);
+    // (upper tooth, lower tooth) → (closest mm, area mm², uncertain)
+    let mut pairs: std::collections::BTreeMap<(i64, i64), (f64, f64, bool)> = std::collections::BTreeMap::new();
+    for (key, upper_first) in [("upper_contacts", true), ("lower_contacts", false)] {
+        for c in occ[key].as_array().into_iter().flatten() {
+            let (a, b) = (c["teeth"][0].as_i64().unwrap_or(0), c["teeth"][1].as_i64().unwrap_or(0));
+            let pair = if upper_first { (a, b) } else { (b, a) };
+            let d = c["min_distance_mm"].as_f64().unwrap_or(f64::NAN);
+            let area = c["area_mm2"].as_f64().unwrap_or(0.0);
+            let unsure = c["uncertain"].as_bool() == Some(true);
+            let e = pairs.entry(pair).or_insert((f64::INFINITY, 0.0, false));
+            e.0 = e.0.min(d);
+            e.1 = e.1.max(area);
+            e.2 |= unsure;
+        }
+    }
+    let mut flagged = 0;
+    let rows = pairs
+        .into_iter()
+        .map(|((a, b), (d, area, unsure))| {
+            let name = |t: i64| if t == 0 { "gingiva".to_string() } else { t.to_string() };
+            let note = if d < -uncertainty {
+                flagged += 1;
+                format!(
+                    "<span class=fail>interpenetration {:.0} µm: the jaws cannot overlap — check the bite</span>",
+                    -d * 1e3
+                )
+            } else if unsure {
+                "near the threshold".into()
+            } else {
+                String::new()
+            };
+            vec![format!("{} ↔ {}", name(a), name(b)), format!("{:.0}", d * 1e3), format!("{area:.2}"), note]
+        })
+        .collect();
+    (rows, flagged)
+}
+
+/// One jaw's progress: each tooth's movement, the planned movement and the verdict when a plan was given.
+fn progress_table(result: &Value) -> String {
+    let judged = result["teeth"].as_array().into_iter().flatten().any(|t| !t["on_track"].is_null());
+    let rows: Vec<Vec<String>> = result["teeth"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let tr = &t["translation_mm"];
+            let rot = &t["rotation_deg"];
+            let mut row = vec![
+                t["fdi"].to_string(),
+                num(&tr[0], 2),
+                num(&tr[1], 2),
+                num(&tr[2], 2),
+                num(&rot[0], 1),
+                num(&rot[1], 1),
+                num(&rot[2], 1),
+            ];
+            if judged {
+                let p = &t["planned"];
+                row.push(format!("{} / {} / {}", num(&p[0][0], 2), num(&p[0][1], 2), num(&p[0][2], 2)));
+                row.push(format!("{} mm, {}°", num(&t["deviation"][0], 2), num(&t["deviation"][1], 1)));
+                row.push(match t["on_track"].as_bool() {
+                    Some(true) => "<span class=pass>on track</span>".into(),
+                    Some(false) => "<span class=fail>off track</span>".into(),
+                    None => "–".into(),
+                });
+            }
+            row
+        })
+        .collect();
+    let mut head =
+        vec!["tooth", "mesial (mm)", "buccal (mm)", "occlusal (mm)", "tip (°)", "torque (°)", "rotation (°)"];
+    if judged {
+        head.extend(["planned m / b / o (mm)", "off plan by", "verdict"]);
+    }
+    let sup = &result["superimposition"];
+    let verdict = if judged {
+        let off =
+            result["teeth"].as_array().into_iter().flatten().filter(|t| t["on_track"].as_bool() == Some(false)).count();
+        if off == 0 {
+            format!(" <span class=pass>On track</span> at stage {}.", result["stage"])
+        } else {
+            format!(" <span class=fail>{off} teeth off track</span> at stage {}.", result["stage"])
+        }
+    } else {
+        " No plan given: movements are shown, not judged.".into()
+    };
+    format!(
+        "<p class=answer>Superimposed on teeth {} ({} µm RMS); each tooth's movement in its own frame.{verdict}</p>{}",
+        sup["reference_teeth"],
+        num(&(sup["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
+        table(&head, &rows)
+    )
+}
+
+/// The whole report of a run, headed by its name and description, as one HTML document.
+pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
+    let r = &out.report;
+    let mut body = String::new();
+    if r.get("ground_truth").and_then(Value::as_bool) == Some(false) {
+        body += &own_scans_section(r);
+    } else {
+        body += &checks_section(out);
+    }
     if let Some(scan) = r.get("scan").and_then(Value::as_object) {
         let rows: Vec<Vec<String>> = scan
             .iter()
@@ -96,6 +235,7 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
         );
     }
     if let Some(seg) = r.get("segmentation").and_then(Value::as_object) {
+        let scored = seg.values().any(|v| v.get("score").is_some());
         let rows: Vec<Vec<String>> = seg
             .iter()
             .filter(|(k, _)| *k != "labels_used")
@@ -103,44 +243,55 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                 let teeth = v["teeth"]
                     .as_array()
                     .map_or(String::new(), |t| t.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" "));
-                vec![
-                    esc(jaw),
-                    esc(v["jaw_found"].as_str().unwrap_or("")),
-                    teeth,
-                    num(&v["score"]["tsa"], 3),
-                    num(&v["score"]["tla"], 3),
-                    num(&v["score"]["tir"], 3),
-                ]
+                let mut row = vec![esc(jaw), esc(v["jaw_found"].as_str().unwrap_or("")), teeth];
+                if scored {
+                    row.extend([num(&v["score"]["tsa"], 3), num(&v["score"]["tla"], 3), num(&v["score"]["tir"], 3)]);
+                } else {
+                    row.extend([
+                        v["teeth"].as_array().map_or(0, Vec::len).to_string(),
+                        esc(v["labels_from"].as_str().unwrap_or("")),
+                    ]);
+                }
+                row
             })
             .collect();
-        let used = seg.get("labels_used").and_then(Value::as_str).unwrap_or("predicted");
-        body += &section(
-            "Which tooth is which?",
-            &format!(
+        let s = if scored {
+            let used = seg.get("labels_used").and_then(Value::as_str).unwrap_or("predicted");
+            format!(
                 "<p class=answer>Teeth found and numbered (FDI) from the geometry alone, scored with the 3DTeethSeg'22 metrics.</p>{}<p class=note>Labels used by the analyses below: {}.</p>",
                 table(&["jaw", "found as", "teeth", "TSA", "TLA", "TIR"], &rows),
                 if used == "corrected" { "corrected (the phantom's labels, standing for a technician-corrected segmentation)" } else { "cusp's own segmentation" }
-            ),
-        );
+            )
+        } else {
+            format!(
+                "<p class=answer>Teeth found and numbered (FDI) from the geometry, or read from the label file given. \
+                 Check the numbering in the 3D view (segmentation layer) before relying on per-tooth figures.</p>{}",
+                table(&["jaw", "found as", "teeth (FDI)", "count", "labels from"], &rows)
+            )
+        };
+        body += &section("Which tooth is which?", &s);
     }
     if let Some(occ) = r.get("occlusion") {
-        let mut rows = Vec::new();
-        for (jaw, key) in [("upper", "upper_contacts"), ("lower", "lower_contacts")] {
-            for c in occ[key].as_array().into_iter().flatten() {
-                let teeth = c["teeth"].as_array().map_or("–".into(), |t| format!("{} ↔ {}", t[0], t[1]));
-                rows.push(vec![
-                    jaw.to_string(),
-                    teeth,
-                    num(&(c["min_distance_mm"].as_f64().map(|x| x * 1e3).into()), 0),
-                    num(&c["area_mm2"], 2),
-                    if c["uncertain"].as_bool() == Some(true) { "near threshold".into() } else { String::new() },
-                ]);
-            }
-        }
+        let (rows, flagged) = contact_rows(occ);
+        let placement = match occ["placement"]["how"].as_str() {
+            Some("settled") => format!(
+                "The lower jaw was settled onto the upper (no bite record): an estimate, ±{} mm.",
+                num(&occ["uncertainty_mm"], 2)
+            ),
+            Some("bite scan") => "The lower jaw was placed by the bite scan.".to_string(),
+            _ => "The jaws are measured in the bite they were exported in.".to_string(),
+        };
         let mut s = format!(
-            "<p class=answer>{} contact regions closer than 0.1 mm (upper side listed, then lower).</p>{}",
+            "<p class=answer>{} tooth pairs in contact (closer than {} mm); {}</p>{}{}",
             rows.len(),
-            table(&["jaw", "teeth", "closest (µm)", "area (mm²)", ""], &rows)
+            num(&occ["threshold_mm"], 2),
+            esc(&placement),
+            if flagged > 0 {
+                format!("<p class=fail>{flagged} pairs overlap beyond the uncertainty.</p>")
+            } else {
+                String::new()
+            },
+            table(&["upper ↔ lower", "closest (µm; − overlap)", "area (mm²)", ""], &rows)
         );
         let prox: Vec<Vec<String>> = ["upper_proximal", "lower_proximal"]
             .iter()
@@ -200,6 +351,7 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                     f["site"].to_string(),
                     esc(f["scan_body"].as_str().unwrap_or("")),
                     format!("{} / {} / {}", num(&p[0], 2), num(&p[1], 2), num(&p[2], 2)),
+                    format!("{} / {} / {}", num(&f["axis"][0], 3), num(&f["axis"][1], 3), num(&f["axis"][2], 3)),
                     num(&(f["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
                     num(&(f["coverage"].as_f64().map(|x| x * 100.0).into()), 0),
                     if f["fit_ok"].as_bool() == Some(true) {
@@ -210,11 +362,33 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                 ]);
             }
         }
+        let pairs: Vec<Vec<String>> = imp
+            .iter()
+            .flat_map(|(jaw, v)| {
+                v["pairs"].as_array().cloned().unwrap_or_default().into_iter().map(move |p| {
+                    let site = |x: &Value| if x.is_null() { "?".to_string() } else { x.to_string() };
+                    vec![
+                        esc(jaw),
+                        format!("{} – {}", site(&p["sites"][0]), site(&p["sites"][1])),
+                        num(&p["distance_mm"], 2),
+                        num(&p["angle_deg"], 1),
+                    ]
+                })
+            })
+            .collect();
         body += &section(
             "Where are the implants?",
             &format!(
-                "<p class=answer>Each scan body fitted to its library model; the implant platform (mm, scan frame) with the fit's RMS and how much of the body the scan covers.</p>{}",
-                table(&["jaw", "site", "scan body", "platform x / y / z", "RMS (µm)", "coverage (%)", ""], &rows)
+                "<p class=answer>Each scan body fitted to its library model; the implant platform (mm, scan frame) and axis with the fit's RMS and how much of the body the scan covers.</p>{}{}",
+                table(&["jaw", "site", "scan body", "platform x / y / z", "axis x / y / z", "RMS (µm)", "coverage (%)", ""], &rows),
+                if pairs.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<p class=answer>Between implants: platform distance and the angle between their axes (a path of insertion for a bridge needs them near parallel).</p>{}",
+                        table(&["jaw", "sites", "distance (mm)", "angle (°)"], &pairs)
+                    )
+                }
             ),
         );
     }
@@ -244,32 +418,15 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
         body += &section("How will the aligners move the teeth?", &s);
     }
     if let Some(pr) = r.get("progress") {
-        let rows: Vec<Vec<String>> = pr["result"]["teeth"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|t| {
-                let tr = &t["translation_mm"];
-                let rot = &t["rotation_deg"];
-                vec![
-                    t["fdi"].to_string(),
-                    num(&tr[0], 2),
-                    num(&tr[1], 2),
-                    num(&tr[2], 2),
-                    num(&rot[0], 1),
-                    num(&rot[1], 1),
-                    num(&rot[2], 1),
-                ]
-            })
-            .collect();
-        let sup = &pr["result"]["superimposition"];
-        let s = format!(
-            "<p class=answer>Time point {} superimposed on teeth {} ({} µm RMS); each tooth's movement in its own frame.</p>{}",
-            pr["time_point"],
-            sup["reference_teeth"],
-            num(&(sup["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
-            table(&["tooth", "mesial (mm)", "buccal (mm)", "occlusal (mm)", "tip (°)", "torque (°)", "rotation (°)"], &rows)
-        );
+        let s = if let Some(result) = pr.get("result") {
+            format!("<p class=note>Time point {}.</p>{}", pr["time_point"], progress_table(result))
+        } else {
+            pr.as_object()
+                .into_iter()
+                .flatten()
+                .map(|(jaw, v)| format!("<h3>{}</h3>{}", esc(jaw), progress_table(&v["result"])))
+                .collect()
+        };
         body += &section("Is treatment on track?", &s);
     }
     for (title, svg) in &out.plots {
@@ -291,6 +448,20 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
         .iter()
         .enumerate()
         .map(|(i, v)| {
+            // The view shows a simplified copy (the full meshes are written beside the report).
+            let view = crate::mesh::simplify(&v.mesh, VIEW_MAX_TRIANGLES, VIEW_MAX_ERROR_MM);
+            let v = &ViewMesh {
+                name: v.name.clone(),
+                layers: v
+                    .layers
+                    .iter()
+                    .map(|l| ViewLayer {
+                        name: l.name.clone(),
+                        colors: view.source_vertex.iter().map(|&k| l.colors[k as usize]).collect(),
+                    })
+                    .collect(),
+                mesh: view.mesh,
+            };
             let pos: Vec<u8> =
                 v.mesh.positions().iter().flat_map(|p| [p.x as f32, p.y as f32, p.z as f32]).flat_map(f32::to_le_bytes).collect();
             let idx: Vec<u8> = v.mesh.triangles().iter().flatten().flat_map(|i| i.to_le_bytes()).collect();

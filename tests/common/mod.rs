@@ -42,3 +42,59 @@ pub fn labelled_real_arches(dir: &std::path::Path) -> Vec<(String, cusp::mesh::M
     }
     out
 }
+
+fn chromium() -> Option<PathBuf> {
+    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
+        if std::path::Path::new(c).exists() {
+            return Some(PathBuf::from(c));
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI must have Chromium (Debian package chromium) for the report test");
+    }
+    eprintln!("skipped the browser check: no Chromium installed");
+    None
+}
+
+/// Opens `html` in headless Chromium (offline, software WebGL): the viewer finishes (`data-render="ok"`) with no
+/// script error and draws the jaws; a screenshot is kept under the target's tmp folder as `shot`. Returns the
+/// body's attributes (empty when no Chromium is installed outside CI).
+#[allow(dead_code)] // not every test file uses every helper
+pub fn renders_in_chromium(html: &std::path::Path, shot: &str) -> String {
+    let Some(chrome) = chromium() else { return String::new() };
+    let url = format!("file://{}", html.display());
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-unsafe-swiftshader",
+        "--use-angle=swiftshader",
+        "--window-size=1280,1800",
+        "--virtual-time-budget=8000",
+    ];
+    let dom = std::process::Command::new(&chrome).args(common).arg("--dump-dom").arg(&url).output().unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let body = dom.split("<body").nth(1).unwrap_or("").split('>').next().unwrap_or("").to_string();
+    assert!(body.contains("data-render=\"ok\""), "the viewer did not finish: <body{body}>");
+    assert!(!body.contains("data-errors"), "script errors: <body{body}>");
+    let lit: usize = body
+        .split("data-lit-pixels=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!(lit > 20_000, "the 3D view is blank ({lit} pixels drawn)");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(shot);
+    let o = std::process::Command::new(&chrome)
+        .args(common)
+        .arg(format!("--screenshot={}", shots.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && std::fs::metadata(&shots).map(|m| m.len() > 10_000).unwrap_or(false),
+        "no screenshot"
+    );
+    eprintln!("screenshot: {}", shots.display());
+    body
+}
