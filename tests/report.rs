@@ -142,10 +142,8 @@ fn a_report_for_a_phantom_export_matches_its_truth() {
     }
 
     // The same case as a scenario (`[case]`, paths relative to the scenario file) gives the same report.
-    let case = format!(
-        "name = \"rep\"\n[case]\nupper = \"ph/upper.ply\"\nlower = \"ph/lower.ply\"\nbefore_lower = \"ph/lower.ply\"\n\
-         prep = 16\nmaterial = \"lithium-disilicate\"\nimplants = true\nstage = \"auto\"\nstage_jaw = \"upper\"\n"
-    );
+    let case = "name = \"rep\"\n[case]\nupper = \"ph/upper.ply\"\nlower = \"ph/lower.ply\"\nbefore_lower = \"ph/lower.ply\"\n\
+                prep = 16\nmaterial = \"lithium-disilicate\"\nimplants = true\nstage = \"auto\"\nstage_jaw = \"upper\"\n";
     let toml = dir.path().join("case.toml");
     std::fs::write(&toml, case).unwrap();
     let again = dir.path().join("again");

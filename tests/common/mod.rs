@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// The real scans beside the checkout (`../shared/data/real`, or `$CUSP_SHARED/data/real`). Without them a
 /// test says so and is skipped; under CI (CI=true) they must be there.
+#[allow(dead_code)] // not every test file uses every helper
 pub fn real_dir() -> Option<PathBuf> {
     let d = std::env::var_os("CUSP_SHARED")
         .map(PathBuf::from)
