@@ -384,23 +384,21 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         seg_report.insert("labels_used".into(), serde_json::json!(s.run.labels));
         report.insert("segmentation".into(), serde_json::Value::Object(seg_report));
     }
-    let mut views: Vec<ViewMesh> = models
-        .iter()
-        .zip(&labels)
-        .map(|((name, m), l)| ViewMesh {
-            name: name.to_string(),
-            mesh: m.mesh.clone(),
-            layers: vec![ViewLayer {
-                name: "segmentation".into(),
-                colors: l.iter().map(|&x| crate::colormap::label_color(x)).collect(),
-            }],
-        })
-        .collect();
     let dentitions: Vec<Dentition> = models
         .iter()
         .zip(&labels)
         .zip(&occlusal)
         .map(|(((_, m), l), o)| Dentition::from_labels(&m.mesh, l, m.jaw, *o))
+        .collect();
+
+    let mut views: Vec<ViewMesh> = models
+        .iter()
+        .zip(&labels)
+        .zip(&dentitions)
+        .map(|(((name, m), l), d)| {
+            let colors = l.iter().map(|&x| crate::colormap::label_color(x)).collect();
+            ViewMesh::new(*name, m.mesh.clone(), vec![ViewLayer { name: "segmentation".into(), colors }]).with_teeth(d)
+        })
         .collect();
 
     // Occlusion and clearance.
@@ -510,14 +508,12 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             }
         }
         let last = plan.stages.last().expect("stage 0 at least");
-        views.push(ViewMesh {
-            name: format!("{} target", st.jaw),
-            mesh: crate::staging::stage_mesh(mesh, d, last),
-            layers: vec![ViewLayer {
-                name: "segmentation".into(),
-                colors: labels[k].iter().map(|&x| crate::colormap::label_color(x)).collect(),
-            }],
-        });
+        let colors = labels[k].iter().map(|&x| crate::colormap::label_color(x)).collect();
+        views.push(ViewMesh::new(
+            format!("{} target", st.jaw),
+            crate::staging::stage_mesh(mesh, d, last),
+            vec![ViewLayer { name: "segmentation".into(), colors }],
+        ));
         report.insert(
             "staging".into(),
             serde_json::json!({

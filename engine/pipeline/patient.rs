@@ -264,10 +264,9 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
     report.insert("segmentation".into(), serde_json::Value::Object(seg));
     let mut views: Vec<ViewMesh> = jaws
         .iter()
-        .map(|j| ViewMesh {
-            name: j.jaw.as_str().into(),
-            mesh: j.mesh.clone(),
-            layers: vec![layer("segmentation", j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect())],
+        .map(|j| {
+            let colors = j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect();
+            ViewMesh::new(j.jaw.as_str(), j.mesh.clone(), vec![layer("segmentation", colors)]).with_teeth(&j.dentition)
         })
         .collect();
 
@@ -301,9 +300,10 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
                     meshes.push(("lower.placed.ply".into(), placed.clone()));
                 }
                 // Everything after works with the lower where the bite put it.
-                views[1].mesh = placed.clone();
                 l.mesh = placed;
                 l.dentition = l.dentition.transformed(&placement.upper_from_lower());
+                let layers = std::mem::take(&mut views[1].layers);
+                views[1] = ViewMesh::new("lower", l.mesh.clone(), layers).with_teeth(&l.dentition);
             }
             Err(crate::occlusion::AnalyseError::NotInBite(e)) if case.prep.is_some() && !explicit => {
                 return Err(stage_err(
@@ -394,11 +394,12 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
         plots.push(("Aligner staging: movement per stage".into(), crate::staging::movement_chart_svg(&plan)));
         let last = plan.stages.last().expect("stage 0 at least");
         let target_mesh = crate::staging::stage_mesh(&j.mesh, &j.dentition, last);
-        views.push(ViewMesh {
-            name: format!("{} target", jaw.as_str()),
-            mesh: target_mesh.clone(),
-            layers: vec![layer("segmentation", j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect())],
-        });
+        let colors = j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect();
+        views.push(ViewMesh::new(
+            format!("{} target", jaw.as_str()),
+            target_mesh.clone(),
+            vec![layer("segmentation", colors)],
+        ));
         meshes.push((format!("{}.target.ply", jaw.as_str()), target_mesh));
         report.insert(
             "staging".into(),

@@ -20,7 +20,11 @@ main{padding:12px 32px 40px;max-width:1200px}section{background:#fff;border:1px 
 h2{font-size:18px;margin:4px 0 10px;color:#1f3b57}table{border-collapse:collapse;margin:8px 0;font-size:13px}
 td,th{border-bottom:1px solid #e8ebf0;padding:4px 10px;text-align:right}th{background:#f3f5f8}td:first-child,th:first-child{text-align:left}
 .pass{color:#16794a;font-weight:600}.fail{color:#b3261e;font-weight:600}.answer{font-size:15px;margin:4px 0 8px}
-#view{width:100%;height:520px;border:1px solid #dde2ea;border-radius:6px;cursor:grab;display:block}
+#view-box{position:relative}#view{width:100%;height:560px;border:1px solid #dde2ea;border-radius:6px;cursor:grab;display:block;touch-action:none}
+#view-labels{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none;overflow:hidden}
+#view-labels span{position:absolute;transform:translate(-50%,-50%);font:600 11px system-ui,sans-serif;color:#10202f;background:rgba(255,255,255,.75);padding:0 2px;border-radius:3px}
+#view-legend{display:flex;align-items:center;gap:8px;font-size:12px;margin:6px 0}#view-legend .bar{display:flex;height:14px;width:320px;border:1px solid #ccd}
+#view-legend .bar i{flex:1}#view-controls button{margin:0 6px 6px 0}
 #view-controls label{margin-right:14px;font-size:14px}.note{color:#5b6577;font-size:13px}svg{max-width:100%;height:auto}";
 
 fn esc(s: &str) -> String {
@@ -28,7 +32,14 @@ fn esc(s: &str) -> String {
 }
 
 fn num(v: &Value, digits: usize) -> String {
-    v.as_f64().map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+    v.as_f64().map_or_else(|| "–".to_string(), |x| fixed(x, digits))
+}
+
+/// `x` with `digits` decimals, never "-0".
+fn fixed(x: f64, digits: usize) -> String {
+    let scale = 10f64.powi(digits as i32);
+    let r = (x * scale).round() / scale + 0.0;
+    format!("{r:.digits$}")
 }
 
 fn table(head: &[&str], rows: &[Vec<String>]) -> String {
@@ -136,11 +147,11 @@ fn contact_rows(occ: &Value) -> (Vec<Vec<String>>, usize) {
                     -d * 1e3
                 )
             } else if unsure {
-                "near the threshold".into()
+                format!("within ±{uncertainty:.2} mm of the threshold")
             } else {
                 String::new()
             };
-            vec![format!("{} ↔ {}", name(a), name(b)), format!("{:.0}", d * 1e3), format!("{area:.2}"), note]
+            vec![format!("{} ↔ {}", name(a), name(b)), fixed(d * 1e3, 0), format!("{area:.2}"), note]
         })
         .collect();
     (rows, flagged)
@@ -201,6 +212,42 @@ fn progress_table(result: &Value) -> String {
         num(&(sup["rms_mm"].as_f64().map(|x| x * 1e3).into()), 1),
         table(&head, &rows)
     )
+}
+
+/// The colour bar of a view layer, sampled from the very colour functions that painted it: unit, range, colours
+/// from low to high, and what the ends mean. Segmentation has none (its colours are the tooth numbers).
+fn legend(layer: &str) -> Option<Value> {
+    let sample = |lo: f64, hi: f64, n: usize, f: &dyn Fn(f64) -> [u8; 3]| -> Vec<[u8; 3]> {
+        (0..n).map(|i| f(lo + (hi - lo) * (i as f64 + 0.5) / n as f64)).collect()
+    };
+    let (unit, lo, hi, colours, low, high) = match layer {
+        "contacts" => (
+            "µm",
+            -200.0,
+            200.0,
+            sample(-0.2, 0.2, 16, &crate::occlusion::band_color),
+            "penetration",
+            "open (grey beyond 200 µm)",
+        ),
+        "implant fit" => (
+            "µm",
+            -50.0,
+            50.0,
+            sample(-1.0, 1.0, 16, &crate::colormap::diverging_color),
+            "scan inside the library body",
+            "outside",
+        ),
+        "progress" => (
+            "mm",
+            -0.5,
+            0.5,
+            sample(-1.0, 1.0, 16, &crate::colormap::diverging_color),
+            "the later scan lies inside",
+            "the later scan stands out",
+        ),
+        _ => return None,
+    };
+    Some(serde_json::json!({ "unit": unit, "min": lo, "max": hi, "colours": colours, "low": low, "high": high }))
 }
 
 /// The whole report of a run, headed by its name and description, as one HTML document.
@@ -312,7 +359,7 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                 table(&["contact", "gap (µm; − overlap)", "class", ""], &prox)
             );
         }
-        if let Some(c) = occ.get("clearance") {
+        if let Some(c) = occ.get("clearance").filter(|c| !c.is_null()) {
             let verdicts: Vec<Vec<String>> = c["verdicts"]
                 .as_array()
                 .into_iter()
@@ -452,6 +499,8 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
             let view = crate::mesh::simplify(&v.mesh, VIEW_MAX_TRIANGLES, VIEW_MAX_ERROR_MM);
             let v = &ViewMesh {
                 name: v.name.clone(),
+                teeth: v.teeth.clone(),
+                occlusal: v.occlusal,
                 layers: v
                     .layers
                     .iter()
@@ -462,21 +511,43 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                     .collect(),
                 mesh: view.mesh,
             };
-            let pos: Vec<u8> =
-                v.mesh.positions().iter().flat_map(|p| [p.x as f32, p.y as f32, p.z as f32]).flat_map(f32::to_le_bytes).collect();
+            let pos: Vec<u8> = v
+                .mesh
+                .positions()
+                .iter()
+                .flat_map(|p| [p.x as f32, p.y as f32, p.z as f32])
+                .flat_map(f32::to_le_bytes)
+                .collect();
             let idx: Vec<u8> = v.mesh.triangles().iter().flatten().flat_map(|i| i.to_le_bytes()).collect();
             let layers: serde_json::Map<String, Value> = v
                 .layers
                 .iter()
                 .map(|l| (l.name.clone(), Value::String(b64(&l.colors.iter().flatten().copied().collect::<Vec<u8>>()))))
                 .collect();
-            serde_json::json!({ "name": v.name, "visible": i < 2, "positions": b64(&pos), "indices": b64(&idx), "layers": layers })
+            // Tooth labels rounded to 0.01 mm: enough to place a number, and small.
+            let teeth: Vec<Value> = v
+                .teeth
+                .iter()
+                .map(|(fdi, p, b)| {
+                    let r = |x: f64| (x * 100.0).round() / 100.0;
+                    serde_json::json!([fdi, r(p[0]), r(p[1]), r(p[2]), r(b[0]), r(b[1]), r(b[2])])
+                })
+                .collect();
+            serde_json::json!({
+                "name": v.name, "visible": i < 2, "positions": b64(&pos), "indices": b64(&idx), "layers": layers,
+                "teeth": teeth, "occlusal": v.occlusal,
+            })
         })
         .collect();
-    let data = serde_json::json!({ "meshes": meshes, "layers": layers });
+    let legends: serde_json::Map<String, Value> =
+        layers.iter().filter_map(|l| legend(l).map(|v| (l.clone(), v))).collect();
+    let data = serde_json::json!({ "meshes": meshes, "layers": layers, "legends": legends });
     body += &section(
         "3D view",
-        "<div id=view-controls></div><canvas id=view></canvas><p class=note>Drag to turn, scroll to zoom. Colours: segmentation (one colour per tooth), contacts (red = penetration, green = touching, blue = open, in 25 µm bands), implant fit (residual ±50 µm), progress (red where the later scan stands out, blue where it lies inside).</p>",
+        "<div id=view-controls></div><div id=view-box><canvas id=view></canvas><div id=view-labels></div></div>\
+         <div id=view-legend></div><p class=note>Drag (one finger) to turn, right-drag or shift-drag (two fingers) to \
+         pan, scroll (pinch) to zoom; the buttons give the preset views. Meshes in the view are simplified to within \
+         0.05 mm; the full meshes are written beside this report.</p>",
     );
     format!(
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\

@@ -40,6 +40,32 @@ pub struct ViewMesh {
     pub mesh: Mesh,
     /// Colour layers.
     pub layers: Vec<ViewLayer>,
+    /// FDI number labels: (tooth, point above its crown (mesh frame, mm), its buccal direction (unit)).
+    pub teeth: Vec<(i32, [f64; 3], [f64; 3])>,
+    /// The jaw's occlusal direction (unit, toward the crown tips), for the preset views.
+    pub occlusal: Option<[f64; 3]>,
+}
+
+impl ViewMesh {
+    /// A mesh for the view with its colour layers, no tooth labels yet.
+    pub fn new(name: impl Into<String>, mesh: Mesh, layers: Vec<ViewLayer>) -> Self {
+        Self { name: name.into(), mesh, layers, teeth: Vec::new(), occlusal: None }
+    }
+
+    /// The same with each tooth of `dentition` (in this mesh's frame) numbered 2 mm above its crown centroid
+    /// (shown when its buccal or occlusal side faces the viewer), and the jaw's occlusal direction.
+    pub fn with_teeth(mut self, dentition: &crate::dentition::Dentition) -> Self {
+        self.teeth = dentition
+            .teeth
+            .iter()
+            .map(|t| {
+                let (p, b) = (t.frame.centroid + t.frame.occlusal * 2.0, t.frame.buccal);
+                (t.fdi, [p.x, p.y, p.z], [b.x, b.y, b.z])
+            })
+            .collect();
+        self.occlusal = dentition.teeth.first().map(|t| [t.frame.occlusal.x, t.frame.occlusal.y, t.frame.occlusal.z]);
+        self
+    }
 }
 
 /// What a run produced: the report's content.

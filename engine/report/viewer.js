@@ -1,5 +1,8 @@
 // cusp report viewer: a small hand-written WebGL 1 viewer (no library, no network).
-// Data: CUSP_VIEW = {meshes: [{name, positions (base64 f32 LE), indices (base64 u32 LE), layers: {name: base64 rgb}}]}
+// Data: CUSP_VIEW = {meshes: [{name, visible, positions (base64 f32 LE), indices (base64 u32 LE),
+//   layers: {name: base64 rgb}, teeth: [[fdi, x, y, z, buccal x, y, z]], occlusal: [x, y, z] | null}], layers: [name],
+//   legends: {layer: {unit, min, max, colours: [[r, g, b]], low, high}}}
+// Preset views are built from the numbered teeth (anterior from the incisors, right from quadrants 1 and 4).
 (function () {
   "use strict";
   const status = (k, v) => { document.body.dataset[k] = v; };
@@ -46,39 +49,105 @@
   let lo = [1e9, 1e9, 1e9], hi = [-1e9, -1e9, -1e9];
   for (const m of meshes) for (let i = 0; i < m.pos.length; i += 3) for (let k = 0; k < 3; k++) {
     lo[k] = Math.min(lo[k], m.pos[i + k]); hi[k] = Math.max(hi[k], m.pos[i + k]); }
-  const centre = [0, 1, 2].map((k) => (lo[k] + hi[k]) / 2);
+  const home = [0, 1, 2].map((k) => (lo[k] + hi[k]) / 2);
   const radius = Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) / 2 || 1;
-  let yaw = 0.0, pitch = -1.1, dist = radius * 2.6, layer = CUSP_VIEW.layers[0];
+  const V = {
+    add: (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]], sub: (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]],
+    mul: (a, s) => [a[0] * s, a[1] * s, a[2] * s], dot: (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2],
+    cross: (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]],
+    unit: (a) => { const n = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / n, a[1] / n, a[2] / n]; },
+  };
+  // The patient's frame from the numbered teeth: superior (toward the upper jaw), anterior, patient's right.
+  const teeth = CUSP_VIEW.meshes.flatMap((m, i) => (m.teeth || []).map((t) => ({ fdi: t[0], p: [t[1], t[2], t[3]], buccal: [t[4], t[5], t[6]], mesh: i })));
+  const mean = (ps) => ps.length ? V.mul(ps.reduce((a, b) => V.add(a, b), [0, 0, 0]), 1 / ps.length) : null;
+  let sup = null;
+  CUSP_VIEW.meshes.forEach((m) => { if (!sup && m.occlusal) sup = m.name.startsWith("upper") ? V.mul(m.occlusal, -1) : m.occlusal; });
+  sup = V.unit(sup || [0, 0, 1]);
+  const flat = (v) => V.sub(v, V.mul(sup, V.dot(v, sup)));
+  const all = mean(teeth.map((t) => t.p));
+  const inc = mean(teeth.filter((t) => t.fdi % 10 <= 2).map((t) => t.p));
+  const rightSide = mean(teeth.filter((t) => [1, 4].includes(Math.floor(t.fdi / 10))).map((t) => t.p));
+  const leftSide = mean(teeth.filter((t) => [2, 3].includes(Math.floor(t.fdi / 10))).map((t) => t.p));
+  let ant = all && inc ? V.unit(flat(V.sub(inc, all))) : [0, 1, 0];
+  let right = V.unit(V.cross(ant, sup));
+  if (rightSide && leftSide && V.dot(V.sub(rightSide, leftSide), right) < 0) right = V.mul(right, -1);
+  ant = V.unit(V.cross(sup, right));
+  // Camera: an orthonormal basis (r, u, b; b from the centre toward the eye), a centre and a distance.
+  let cam = { r: V.cross(sup, ant), u: sup, b: ant }, centre = home.slice(), dist = radius * 2.0, layer = CUSP_VIEW.layers[0];
+  const presets = {
+    "frontal": () => ({ b: ant, u: sup }),
+    "right buccal": () => ({ b: right, u: sup }),
+    "left buccal": () => ({ b: V.mul(right, -1), u: sup }),
+    "upper occlusal": () => ({ b: V.mul(sup, -1), u: ant, only: "upper" }),
+    "lower occlusal": () => ({ b: sup, u: ant, only: "lower" }),
+  };
   const mul = (a, b) => { const o = new Float32Array(16);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) { let s = 0; for (let k = 0; k < 4; k++) s += a[k * 4 + j] * b[i * 4 + k]; o[i * 4 + j] = s; } return o; };
+  const labelBox = document.getElementById("view-labels");
+  const labels = teeth.map((t) => { const e = document.createElement("span"); e.textContent = String(t.fdi); labelBox.append(e); return { t, e }; });
   function draw() {
     const w = canvas.clientWidth, h = canvas.clientHeight;
     if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
     gl.viewport(0, 0, w, h); gl.clearColor(0.97, 0.97, 0.98, 1); gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
     gl.enable(gl.DEPTH_TEST);
-    const cy = Math.cos(yaw), sy = Math.sin(yaw), cp = Math.cos(pitch), sp = Math.sin(pitch);
-    // View = translate(0,0,-dist) · rotX(pitch) · rotZ(yaw) · translate(-centre).
-    const rz = new Float32Array([cy, sy, 0, 0, -sy, cy, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
-    const rx = new Float32Array([1, 0, 0, 0, 0, cp, sp, 0, 0, -sp, cp, 0, 0, 0, 0, 1]);
-    const tc = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, -centre[0], -centre[1], -centre[2], 1]);
-    const td = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -dist, 1]);
-    const mv = mul(td, mul(rx, mul(rz, tc)));
+    const { r, u, b } = cam;
+    const eye = V.add(centre, V.mul(b, dist));
+    // Column-major view matrix: rows r, u, b; translation −R·eye.
+    const mv = new Float32Array([r[0], u[0], b[0], 0, r[1], u[1], b[1], 0, r[2], u[2], b[2], 0,
+      -V.dot(r, eye), -V.dot(u, eye), -V.dot(b, eye), 1]);
     const f = 1 / Math.tan(0.35), near = Math.max(dist - radius * 2, 1), far = dist + radius * 2;
     const pr = new Float32Array([f * h / w, 0, 0, 0, 0, f, 0, 0, 0, 0, (far + near) / (near - far), -1, 0, 0, 2 * far * near / (near - far), 0]);
-    gl.uniformMatrix4fv(loc.mvp, false, mul(pr, mv)); gl.uniformMatrix4fv(loc.mv, false, mv);
+    const mvp = mul(pr, mv);
+    gl.uniformMatrix4fv(loc.mvp, false, mvp); gl.uniformMatrix4fv(loc.mv, false, mv);
     for (const m of meshes) {
       if (!m.visible) continue;
-      const bind = (b, l) => { gl.bindBuffer(gl.ARRAY_BUFFER, b); gl.enableVertexAttribArray(l); gl.vertexAttribPointer(l, 3, gl.FLOAT, false, 0, 0); };
+      const bind = (bf, l) => { gl.bindBuffer(gl.ARRAY_BUFFER, bf); gl.enableVertexAttribArray(l); gl.vertexAttribPointer(l, 3, gl.FLOAT, false, 0, 0); };
       bind(m.p, loc.p); bind(m.n, loc.n); bind(m.layers[layer] || m.grey, loc.c);
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, m.i); gl.drawElements(gl.TRIANGLES, m.count, gl.UNSIGNED_INT, 0);
     }
+    // Tooth numbers: projected anchors of the visible jaws.
+    for (const { t, e } of labels) {
+      const p = t.p, cw = mvp[3] * p[0] + mvp[7] * p[1] + mvp[11] * p[2] + mvp[15];
+      const x = (mvp[0] * p[0] + mvp[4] * p[1] + mvp[8] * p[2] + mvp[12]) / cw;
+      const y = (mvp[1] * p[0] + mvp[5] * p[1] + mvp[9] * p[2] + mvp[13]) / cw;
+      // A number shows where its tooth's buccal or occlusal side faces the viewer (not through the arch).
+      const occ = CUSP_VIEW.meshes[t.mesh].occlusal || [0, 0, 0];
+      const facing = V.dot(t.buccal, cam.b) > 0.3 || V.dot(occ, cam.b) > 0.5;
+      const show = meshes[t.mesh].visible && facing && cw > 0 && Math.abs(x) < 1 && Math.abs(y) < 1;
+      e.style.display = show ? "" : "none";
+      if (show) { e.style.left = ((x + 1) / 2 * w) + "px"; e.style.top = ((1 - y) / 2 * h) + "px"; }
+    }
+    legendFor(layer);
   }
-  // Controls: meshes on/off, colour layer, drag to turn, wheel to zoom.
+  // The colour bar of the shown layer, with its unit.
+  const legendBox = document.getElementById("view-legend");
+  function legendFor(name) {
+    const l = (CUSP_VIEW.legends || {})[name];
+    if (!l) { legendBox.textContent = name === "segmentation" ? "segmentation: one colour per tooth, FDI numbers on the teeth; gingiva pink" : ""; return; }
+    legendBox.innerHTML = "";
+    const bar = document.createElement("span"); bar.className = "bar";
+    for (const c of l.colours) { const i = document.createElement("i"); i.style.background = `rgb(${c[0]},${c[1]},${c[2]})`; bar.append(i); }
+    const lo = document.createElement("span"); lo.textContent = `${l.min} ${l.unit} (${l.low})`;
+    const hi = document.createElement("span"); hi.textContent = `+${l.max} ${l.unit} (${l.high})`;
+    legendBox.append(name + ":", lo, bar, hi);
+  }
+  // Controls: preset views, meshes on/off, colour layer; drag to turn, right/shift-drag to pan, wheel to zoom.
   const panel = document.getElementById("view-controls");
+  const boxes = [];
+  for (const [name, make] of Object.entries(presets)) {
+    const bt = document.createElement("button"); bt.type = "button"; bt.textContent = name;
+    bt.onclick = () => {
+      const p = make(); cam = { b: p.b, u: p.u, r: V.cross(p.u, p.b) }; centre = home.slice(); dist = radius * 2.0;
+      meshes.forEach((m, i) => { m.visible = p.only ? m.name === p.only : CUSP_VIEW.meshes[i].visible; boxes[i].checked = m.visible; });
+      draw();
+    };
+    panel.append(bt);
+  }
+  panel.append(document.createElement("br"));
   for (const m of meshes) {
     const l = document.createElement("label"); const c = document.createElement("input");
     c.type = "checkbox"; c.checked = m.visible; c.onchange = () => { m.visible = c.checked; draw(); };
-    l.append(c, " " + m.name); panel.append(l);
+    boxes.push(c); l.append(c, " " + m.name); panel.append(l);
   }
   panel.append(document.createElement("br"));
   for (const name of CUSP_VIEW.layers) {
@@ -86,17 +155,45 @@
     r.type = "radio"; r.name = "layer"; r.checked = name === layer; r.onchange = () => { layer = name; draw(); };
     l.append(r, " " + name); panel.append(l);
   }
+  const rot = (v, axis, a) => { // Rodrigues
+    const c = Math.cos(a), s = Math.sin(a);
+    return V.add(V.add(V.mul(v, c), V.mul(V.cross(axis, v), s)), V.mul(axis, V.dot(axis, v) * (1 - c)));
+  };
+  const orbit = (dx, dy) => {
+    let { r, u, b } = cam;
+    [r, b] = [rot(r, u, -dx * 0.01), rot(b, u, -dx * 0.01)];
+    [u, b] = [rot(u, r, -dy * 0.01), rot(b, r, -dy * 0.01)];
+    cam = { r: V.unit(r), u: V.unit(u), b: V.unit(b) };
+  };
+  const pan = (dx, dy) => { const s = dist / canvas.clientHeight; centre = V.add(centre, V.add(V.mul(cam.r, -dx * s), V.mul(cam.u, dy * s))); };
   let drag = null;
-  canvas.addEventListener("mousedown", (e) => { drag = [e.clientX, e.clientY]; });
+  canvas.addEventListener("contextmenu", (e) => e.preventDefault());
+  canvas.addEventListener("mousedown", (e) => { drag = { x: e.clientX, y: e.clientY, pan: e.button === 2 || e.shiftKey }; });
   window.addEventListener("mouseup", () => { drag = null; });
   window.addEventListener("mousemove", (e) => { if (!drag) return;
-    yaw += (e.clientX - drag[0]) * 0.01; pitch += (e.clientY - drag[1]) * 0.01; drag = [e.clientX, e.clientY]; draw(); });
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y; drag.x = e.clientX; drag.y = e.clientY;
+    if (drag.pan) pan(dx, dy); else orbit(dx, dy); draw(); });
   canvas.addEventListener("wheel", (e) => { e.preventDefault(); dist *= Math.exp(e.deltaY * 0.001); draw(); }, { passive: false });
+  // Touch: one finger turns, two pan and pinch.
+  let touch = null;
+  const touchState = (ts) => ts.length === 1 ? { x: ts[0].clientX, y: ts[0].clientY, n: 1 }
+    : { x: (ts[0].clientX + ts[1].clientX) / 2, y: (ts[0].clientY + ts[1].clientY) / 2, n: 2,
+      d: Math.hypot(ts[0].clientX - ts[1].clientX, ts[0].clientY - ts[1].clientY) };
+  canvas.addEventListener("touchstart", (e) => { e.preventDefault(); touch = touchState(e.touches); }, { passive: false });
+  canvas.addEventListener("touchmove", (e) => { e.preventDefault(); if (!touch) return;
+    const t = touchState(e.touches);
+    if (t.n !== touch.n) { touch = t; return; }
+    if (t.n === 1) orbit(t.x - touch.x, t.y - touch.y);
+    else { pan(t.x - touch.x, t.y - touch.y); if (touch.d > 0 && t.d > 0) dist *= touch.d / t.d; }
+    touch = t; draw(); }, { passive: false });
+  canvas.addEventListener("touchend", () => { touch = null; });
   window.addEventListener("resize", draw);
   draw();
-  // Self-check for automated tests: how many pixels differ from the background.
+  // Self-check for automated tests: how many pixels differ from the background, and how many tooth numbers show.
   const w = canvas.width, h = canvas.height, px = new Uint8Array(w * h * 4);
   gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
   let lit = 0; for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - 247) + Math.abs(px[i + 1] - 247) + Math.abs(px[i + 2] - 250) > 12) lit++;
+  status("toothLabels", String(labels.filter((l) => l.e.style.display !== "none").length));
+  status("legend", legendBox.textContent ? "ok" : "none");
   status("render", "ok"); status("litPixels", String(lit));
 })();

@@ -58,7 +58,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Opens `html` in headless Chromium (offline, software WebGL): the viewer finishes (`data-render="ok"`) with no
-/// script error and draws the jaws; a screenshot is kept under the target's tmp folder as `shot`. Returns the
+/// script error, draws the jaws, numbers at least ten teeth and shows the layer's legend; a screenshot is kept under the target's tmp folder as `shot`. Returns the
 /// body's attributes (empty when no Chromium is installed outside CI).
 #[allow(dead_code)] // not every test file uses every helper
 pub fn renders_in_chromium(html: &std::path::Path, shot: &str) -> String {
@@ -85,6 +85,15 @@ pub fn renders_in_chromium(html: &std::path::Path, shot: &str) -> String {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     assert!(lit > 20_000, "the 3D view is blank ({lit} pixels drawn)");
+    // The frontal view numbers the teeth facing it (FDI), and the colour layer shown has its legend.
+    let shown: usize = body
+        .split("data-tooth-labels=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!(shown >= 10, "{shown} tooth numbers shown in the frontal view");
+    assert!(body.contains("data-legend=\"ok\""), "no legend: <body{body}>");
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(shot);
     let o = std::process::Command::new(&chrome)
         .args(common)
