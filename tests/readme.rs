@@ -60,3 +60,35 @@ fn shipped_sample_is_the_coarse_phantom_of_seed_1() {
         assert!(made == shipped, "{f} no longer matches `cusp phantom --coarse --seed 1`: regenerate it");
     }
 }
+
+/// Layers only look down: the analysis stages never import the ground-truth generator (`phantom`) or the
+/// evaluation code (`eval`); only the phantom scenario runner, the evaluation itself and their commands do.
+#[test]
+fn analysis_stages_never_see_the_ground_truth() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine");
+    let allowed = ["phantom/", "eval/", "pipeline/mod.rs", "cli/phantom.rs", "cli/eval.rs", "main.rs", "lib.rs"];
+    let mut stack = vec![root.clone()];
+    let mut read = 0;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            if p.extension().is_none_or(|x| x != "rs") || allowed.iter().any(|a| rel.starts_with(a)) {
+                continue;
+            }
+            read += 1;
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for bad in ["crate::phantom", "cusp::phantom", "crate::eval", "cusp::eval", "super::phantom"] {
+                    assert!(!code.contains(bad), "{rel}:{}: imports {bad}: {line}", n + 1);
+                }
+            }
+        }
+    }
+    assert!(read > 50, "only {read} engine files read");
+}
