@@ -137,6 +137,8 @@ fn a_report_for_a_phantom_export_matches_its_truth() {
     }
     assert!(r["skipped"].as_array().unwrap().iter().any(|s| s["why"].as_str().unwrap().contains("no plan given")));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The preparation's clearance is a view layer with its own colour bar, marked at the material's thickness.
+    assert!(html.contains("\"clearance of 16\":{") && html.contains("lithium-disilicate needs 1.5 mm"));
     for want in ["no ground truth", "Where are the implants?", "Is treatment on track?", "enough room"] {
         assert!(html.contains(want), "report.html has no '{want}'");
     }

@@ -26,7 +26,7 @@ pub struct Args {
     /// Prepared tooth (FDI): its clearance to the opposing jaw, per material.
     #[arg(long)]
     pub prep: Option<i32>,
-    /// Planned material for the preparation (e.g. zirconia, lithium-disilicate).
+    /// Planned material for the preparation: zirconia-3y, zirconia-5y, lithium-disilicate or pfm.
     #[arg(long, requires = "prep")]
     pub material: Option<String>,
     /// Find and fit scan bodies.

@@ -574,7 +574,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     }
     meshes.extend(fused_jaws.into_iter().map(|(jaw, m, _)| (format!("{jaw}.fused.ply"), m)));
     report.insert("checks".into(), serde_json::json!(checks));
-    Ok(RunOutput { report: serde_json::Value::Object(report), checks, views, plots, meshes })
+    Ok(RunOutput { report: serde_json::Value::Object(report), checks, views, plots, meshes, legends: Vec::new() })
 }
 
 /// The setup that moves each displaced tooth back: the phantom displaced it by a known movement about its

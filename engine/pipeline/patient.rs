@@ -204,6 +204,28 @@ fn layer(name: &str, colors: Vec<[u8; 3]>) -> ViewLayer {
     ViewLayer { name: name.into(), colors }
 }
 
+/// Colour of a preparation vertex `clearance_mm` from the opposing jaw when the material needs `needed_mm`: red
+/// below (reduce more), green at, blue well above (0.5 mm either side saturates).
+fn clearance_color(clearance_mm: f64, needed_mm: f64) -> [u8; 3] {
+    crate::colormap::diverging_color((needed_mm - clearance_mm) / 0.5)
+}
+
+/// The clearance layer's name and colour bar for preparation `prep` and the planned material's verdict.
+fn clearance_layer(prep: i32, v: &crate::occlusion::Verdict) -> (String, crate::report::Legend) {
+    let need = v.min_thickness_mm;
+    let (lo, hi) = (need - 0.5, need + 0.5);
+    let colours = (0..16).map(|i| clearance_color(lo + (hi - lo) * (i as f64 + 0.5) / 16.0, need)).collect();
+    let legend = crate::report::Legend {
+        unit: "mm".into(),
+        min: lo,
+        max: hi,
+        colours,
+        low: format!("reduce more ({} needs {need:.1} mm)", v.material),
+        high: "ample room".into(),
+    };
+    (format!("clearance of {prep}"), legend)
+}
+
 /// Runs the case: every section whose inputs are there, the others listed with the reason.
 pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, PipelineError> {
     case.validate().map_err(|m| PipelineError::Scenario { path: "case".into(), message: m })?;
@@ -219,6 +241,7 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
     let mut warnings: Vec<String> = Vec::new();
     let mut plots: Vec<(String, String)> = Vec::new();
     let mut meshes: Vec<(String, Mesh)> = Vec::new();
+    let mut legends: Vec<(String, crate::report::Legend)> = Vec::new();
     let skip = |section: &str, why: String| Skipped { section: section.into(), why };
 
     tick("read");
@@ -292,6 +315,35 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
             Ok(occ) => {
                 for (view, d) in views.iter_mut().zip([&occ.upper_distances, &occ.lower_distances]) {
                     view.layers.push(layer("contacts", d.iter().map(|&x| crate::occlusion::band_color(x)).collect()));
+                }
+                if let (Some(prep), Some(v)) = (case.prep, &occ.material) {
+                    // The preparation coloured by its clearance, green at the planned material's thickness.
+                    let k = usize::from(crate::dentition::jaw_of_fdi(prep) == Some(Jaw::Lower));
+                    // The contact map stops at its reach: the clearance needs distances out past the thickness.
+                    let (labels, jaw, other) =
+                        if k == 0 { (&u.labels, &u.mesh, &placed) } else { (&l.labels, &placed, &u.mesh) };
+                    let d = crate::occlusion::signed_distances(jaw, other, v.min_thickness_mm + 1.0);
+                    let (layer_name, legend) = clearance_layer(prep, v);
+                    let colors = labels
+                        .iter()
+                        .zip(&d)
+                        .map(
+                            |(&lab, &x)| {
+                                if lab == prep {
+                                    clearance_color(x, v.min_thickness_mm)
+                                } else {
+                                    [200, 200, 205]
+                                }
+                            },
+                        )
+                        .collect();
+                    views[k].layers.push(layer(&layer_name, colors));
+                    legends.push((layer_name, legend));
+                } else if case.prep.is_some() {
+                    skipped.push(skip(
+                        "clearance colour layer",
+                        "give the planned material (--material) to mark its thickness on the preparation".into(),
+                    ));
                 }
                 let mut v = serde_json::to_value(&occ).map_err(|e| stage_err("occlusion", e))?;
                 v["prep"] = serde_json::json!(case.prep);
@@ -493,5 +545,5 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
     report.insert("ground_truth".into(), serde_json::json!(false));
     report.insert("skipped".into(), serde_json::json!(skipped));
     report.insert("warnings".into(), serde_json::json!(warnings));
-    Ok(RunOutput { report: serde_json::Value::Object(report), checks: Vec::new(), views, plots, meshes })
+    Ok(RunOutput { report: serde_json::Value::Object(report), checks: Vec::new(), views, plots, meshes, legends })
 }

@@ -539,8 +539,13 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
             })
         })
         .collect();
-    let legends: serde_json::Map<String, Value> =
-        layers.iter().filter_map(|l| legend(l).map(|v| (l.clone(), v))).collect();
+    let legends: serde_json::Map<String, Value> = layers
+        .iter()
+        .filter_map(|l| {
+            let own = out.legends.iter().find(|(n, _)| n == l).and_then(|(_, g)| serde_json::to_value(g).ok());
+            own.or_else(|| legend(l)).map(|v| (l.clone(), v))
+        })
+        .collect();
     let data = serde_json::json!({ "meshes": meshes, "layers": layers, "legends": legends });
     body += &section(
         "3D view",

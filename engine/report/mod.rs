@@ -81,4 +81,24 @@ pub struct RunOutput {
     pub plots: Vec<(String, String)>,
     /// Meshes to write beside the report (file name, mesh).
     pub meshes: Vec<(String, Mesh)>,
+    /// Colour bars of layers whose scale belongs to this run (e.g. a clearance marked at the planned
+    /// material's thickness), by layer name; the standard layers have theirs built in.
+    pub legends: Vec<(String, Legend)>,
+}
+
+/// A colour bar for a view layer: its range in a unit, colours from low to high, what the ends mean.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Legend {
+    /// Unit of `min` and `max` ("mm", "µm").
+    pub unit: String,
+    /// Value at the low end.
+    pub min: f64,
+    /// Value at the high end.
+    pub max: f64,
+    /// Colours from low to high, evenly spaced.
+    pub colours: Vec<[u8; 3]>,
+    /// What the low end means.
+    pub low: String,
+    /// What the high end means.
+    pub high: String,
 }

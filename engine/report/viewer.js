@@ -127,8 +127,9 @@
     legendBox.innerHTML = "";
     const bar = document.createElement("span"); bar.className = "bar";
     for (const c of l.colours) { const i = document.createElement("i"); i.style.background = `rgb(${c[0]},${c[1]},${c[2]})`; bar.append(i); }
-    const lo = document.createElement("span"); lo.textContent = `${l.min} ${l.unit} (${l.low})`;
-    const hi = document.createElement("span"); hi.textContent = `+${l.max} ${l.unit} (${l.high})`;
+    const fmt = (x) => (x > 0 && l.min < 0 ? "+" : "") + Number(x.toFixed(2));
+    const lo = document.createElement("span"); lo.textContent = `${fmt(l.min)} ${l.unit} (${l.low})`;
+    const hi = document.createElement("span"); hi.textContent = `${fmt(l.max)} ${l.unit} (${l.high})`;
     legendBox.append(name + ":", lo, bar, hi);
   }
   // Controls: preset views, meshes on/off, colour layer; drag to turn, right/shift-drag to pan, wheel to zoom.
