@@ -137,6 +137,11 @@ fn a_report_for_a_phantom_export_matches_its_truth() {
     }
     assert!(r["skipped"].as_array().unwrap().iter().any(|s| s["why"].as_str().unwrap().contains("no plan given")));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The implant's axis is drawn in the view (12 mm apical to 8 mm coronal of the platform: 20 mm long).
+    let lines = html.split("\"lines\":[[").nth(1).expect("the implant axis in the view").split(']').next().unwrap();
+    let v: Vec<f64> = lines.split(',').map(|x| x.parse().unwrap()).collect();
+    let len = ((v[3] - v[0]).powi(2) + (v[4] - v[1]).powi(2) + (v[5] - v[2]).powi(2)).sqrt();
+    assert!((len - 20.0).abs() < 1e-6, "axis drawn {len} mm long");
     // The preparation's clearance is a view layer with its own colour bar, marked at the material's thickness.
     assert!(html.contains("\"clearance of 16\":{") && html.contains("lithium-disilicate needs 1.5 mm"));
     for want in ["no ground truth", "Where are the implants?", "Is treatment on track?", "enough room"] {

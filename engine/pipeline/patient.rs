@@ -397,6 +397,13 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
                 None => crate::implant::sites_from_dentition(&mut fits, &j.dentition),
             }
             views[k].layers.push(layer("implant fit", crate::implant::residual_colors(&j.mesh, &fits, 0.05)));
+            // Each implant's axis: 12 mm apical of the platform (the implant body) to 8 mm coronal (through the
+            // scan body).
+            for f in &fits {
+                let (p, a) = (nalgebra::Vector3::from(f.platform), nalgebra::Vector3::from(f.axis));
+                let (from, to) = (p - a * 12.0, p + a * 8.0);
+                views[k].lines.push(([from.x, from.y, from.z], [to.x, to.y, to.z]));
+            }
             out.insert(
                 j.jaw.as_str().into(),
                 serde_json::json!({ "implants": fits, "pairs": crate::implant::pairs(&fits), "tolerances": tol }),

@@ -501,6 +501,7 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
                 name: v.name.clone(),
                 teeth: v.teeth.clone(),
                 occlusal: v.occlusal,
+                lines: v.lines.clone(),
                 layers: v
                     .layers
                     .iter()
@@ -536,6 +537,7 @@ pub fn render(name: &str, description: &str, out: &RunOutput) -> String {
             serde_json::json!({
                 "name": v.name, "visible": i < 2, "positions": b64(&pos), "indices": b64(&idx), "layers": layers,
                 "teeth": teeth, "occlusal": v.occlusal,
+                "lines": v.lines.iter().map(|(a, b)| [a[0], a[1], a[2], b[0], b[1], b[2]]).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -44,12 +44,14 @@ pub struct ViewMesh {
     pub teeth: Vec<(i32, [f64; 3], [f64; 3])>,
     /// The jaw's occlusal direction (unit, toward the crown tips), for the preset views.
     pub occlusal: Option<[f64; 3]>,
+    /// Line segments drawn over the mesh (mesh frame, mm), e.g. implant axes: (from, to).
+    pub lines: Vec<([f64; 3], [f64; 3])>,
 }
 
 impl ViewMesh {
     /// A mesh for the view with its colour layers, no tooth labels yet.
     pub fn new(name: impl Into<String>, mesh: Mesh, layers: Vec<ViewLayer>) -> Self {
-        Self { name: name.into(), mesh, layers, teeth: Vec::new(), occlusal: None }
+        Self { name: name.into(), mesh, layers, teeth: Vec::new(), occlusal: None, lines: Vec::new() }
     }
 
     /// The same with each tooth of `dentition` (in this mesh's frame) numbered 2 mm above its crown centroid

@@ -1,6 +1,7 @@
 // cusp report viewer: a small hand-written WebGL 1 viewer (no library, no network).
 // Data: CUSP_VIEW = {meshes: [{name, visible, positions (base64 f32 LE), indices (base64 u32 LE),
-//   layers: {name: base64 rgb}, teeth: [[fdi, x, y, z, buccal x, y, z]], occlusal: [x, y, z] | null}], layers: [name],
+//   layers: {name: base64 rgb}, teeth: [[fdi, x, y, z, buccal x, y, z]], occlusal: [x, y, z] | null,
+//   lines: [[x0, y0, z0, x1, y1, z1]] (implant axes)}], layers: [name],
 //   legends: {layer: {unit, min, max, colours: [[r, g, b]], low, high}}}
 // Preset views are built from the numbered teeth (anterior from the incisors, right from quadrants 1 and 4).
 (function () {
@@ -42,8 +43,11 @@
       layers[name] = buf(f, gl.ARRAY_BUFFER);
     }
     const grey = new Float32Array(pos.length).fill(0.78);
+    const segs = new Float32Array((m.lines || []).flat());
     return { name: m.name, count: idx.length, p: buf(pos, gl.ARRAY_BUFFER), n: buf(nrm, gl.ARRAY_BUFFER),
-      i: buf(idx, gl.ELEMENT_ARRAY_BUFFER), layers, grey: buf(grey, gl.ARRAY_BUFFER), visible: m.visible, pos };
+      i: buf(idx, gl.ELEMENT_ARRAY_BUFFER), layers, grey: buf(grey, gl.ARRAY_BUFFER), visible: m.visible, pos,
+      lines: segs.length ? { p: buf(segs, gl.ARRAY_BUFFER), n: buf(new Float32Array(segs.length).map((_, i) => (i % 3 === 2 ? 1 : 0)), gl.ARRAY_BUFFER),
+        c: buf(new Float32Array(segs.length).map((_, i) => [0.15, 0.15, 0.8][i % 3]), gl.ARRAY_BUFFER), count: segs.length / 3 } : null };
   });
   // Bounding box of everything: the orbit centre and distance.
   let lo = [1e9, 1e9, 1e9], hi = [-1e9, -1e9, -1e9];
@@ -104,6 +108,9 @@
       const bind = (bf, l) => { gl.bindBuffer(gl.ARRAY_BUFFER, bf); gl.enableVertexAttribArray(l); gl.vertexAttribPointer(l, 3, gl.FLOAT, false, 0, 0); };
       bind(m.p, loc.p); bind(m.n, loc.n); bind(m.layers[layer] || m.grey, loc.c);
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, m.i); gl.drawElements(gl.TRIANGLES, m.count, gl.UNSIGNED_INT, 0);
+      // Implant axes and other lines, drawn through the surface so they show inside the bone.
+      if (m.lines) { gl.disable(gl.DEPTH_TEST); bind(m.lines.p, loc.p); bind(m.lines.n, loc.n); bind(m.lines.c, loc.c);
+        gl.drawArrays(gl.LINES, 0, m.lines.count); gl.enable(gl.DEPTH_TEST); }
     }
     // Tooth numbers: projected anchors of the visible jaws.
     for (const { t, e } of labels) {
