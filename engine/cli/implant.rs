@@ -57,7 +57,7 @@ pub fn run(a: Args) -> Result<()> {
         (None, None) => {
             // The segmentation's own placement of the scan body along the arch names the site.
             let seg = cusp::segment::segment(&mesh).with_context(|| format!("cannot segment {}", path.display()))?;
-            cusp::implant::sites_from_segmentation(&mut fits, &seg);
+            seg.name_implant_sites(&mut fits);
         }
     }
     let comparison = match &verify {

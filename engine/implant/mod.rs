@@ -434,18 +434,6 @@ pub fn sites_from_dentition(fits: &mut [ImplantFit], dentition: &crate::dentitio
     }
 }
 
-/// Names each implant's site from a segmentation of its jaw: the site segmentation gave the scan body whose top
-/// lies within 1 mm of the fit's, else the teeth around the platform (see [`site_in_dentition`]).
-pub fn sites_from_segmentation(fits: &mut [ImplantFit], seg: &crate::segment::Segmentation) {
-    sites_from_dentition(fits, &seg.dentition);
-    for f in fits {
-        let top = Point3::from(f.top);
-        if let Some(b) = seg.scan_bodies.iter().find(|b| (Point3::from(b.top) - top).norm() < 1.0) {
-            f.site = b.site.or(f.site);
-        }
-    }
-}
-
 /// Per-vertex colours of a residual map: grey where not fitted, blue … green … red over ±`range_mm`.
 pub fn residual_colors(mesh: &Mesh, fits: &[ImplantFit], range_mm: f64) -> Vec<[u8; 3]> {
     let mut c = vec![[200u8, 200, 200]; mesh.vertex_count()];

@@ -393,7 +393,7 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
                 continue;
             }
             match &j.segmentation {
-                Some(s) => crate::implant::sites_from_segmentation(&mut fits, s),
+                Some(s) => s.name_implant_sites(&mut fits),
                 None => crate::implant::sites_from_dentition(&mut fits, &j.dentition),
             }
             views[k].layers.push(layer("implant fit", crate::implant::residual_colors(&j.mesh, &fits, 0.05)));

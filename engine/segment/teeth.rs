@@ -25,6 +25,18 @@ pub struct Segmentation {
 }
 
 impl Segmentation {
+    /// Names each implant's site (FDI): the site this segmentation gave the scan body whose top lies within
+    /// 1 mm of the fit's, else the teeth around the platform (see [`crate::implant::site_in_dentition`]).
+    pub fn name_implant_sites(&self, fits: &mut [crate::implant::ImplantFit]) {
+        crate::implant::sites_from_dentition(fits, &self.dentition);
+        for f in fits {
+            let top = nalgebra::Point3::from(f.top);
+            if let Some(b) = self.scan_bodies.iter().find(|b| (nalgebra::Point3::from(b.top) - top).norm() < 1.0) {
+                f.site = b.site.or(f.site);
+            }
+        }
+    }
+
     /// One tooth's surface as its own mesh (the crown as scanned, open at its gum line; the scan's frame, mm),
     /// or `None` when the tooth was not found. `mesh` is the mesh that was segmented.
     pub fn tooth_mesh(&self, mesh: &Mesh, fdi: i32) -> Option<Mesh> {
