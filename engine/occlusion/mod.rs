@@ -117,13 +117,14 @@ impl Antagonist {
         uncertainty_mm: f64,
     ) -> Option<Clearance> {
         let index = self.index.as_ref()?;
-        let (v, d) = prep
+        let per_vertex: Vec<(u32, f64)> = prep
             .iter()
             .map(|&v| {
                 let (_, d, inside) = index.closest(&jaw.positions()[v as usize]);
                 (v, if inside { -d } else { d })
             })
-            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+            .collect();
+        let (v, d) = per_vertex.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
         let p = jaw.positions()[v as usize];
         let verdicts = materials
             .iter()
@@ -134,7 +135,7 @@ impl Antagonist {
                 uncertain: (d - m.min_thickness_mm).abs() <= uncertainty_mm,
             })
             .collect();
-        Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts })
+        Some(Clearance { min_mm: d, at: [p.x, p.y, p.z], uncertainty_mm, verdicts, per_vertex })
     }
 }
 
@@ -299,6 +300,9 @@ pub struct Clearance {
     pub uncertainty_mm: f64,
     /// Per material, whether the clearance allows it.
     pub verdicts: Vec<Verdict>,
+    /// Each preparation vertex with its signed distance to the antagonist (mm), for a clearance map.
+    #[serde(skip)]
+    pub per_vertex: Vec<(u32, f64)>,
 }
 
 /// Whether a preparation leaves a material the occlusal thickness it needs.

@@ -395,10 +395,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         .iter()
         .zip(&labels)
         .zip(&dentitions)
-        .map(|(((name, m), l), d)| {
-            let colors = l.iter().map(|&x| crate::colormap::label_color(x)).collect();
-            ViewMesh::new(*name, m.mesh.clone(), vec![ViewLayer { name: "segmentation".into(), colors }]).with_teeth(d)
-        })
+        .map(|(((name, m), l), d)| ViewMesh::new(*name, m.mesh.clone(), vec![segmentation_layer(l)]).with_teeth(d))
         .collect();
 
     // Occlusion and clearance.
@@ -498,8 +495,7 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         let plan = crate::staging::plan(mesh, d, &setup, &st.limits).map_err(|e| stage_err("staging", e))?;
         let space = crate::staging::space_analysis(mesh, d);
         let other = crate::staging::space_analysis(&models[1 - k].1.mesh, &dentitions[1 - k]);
-        let bolton =
-            if k == 0 { crate::staging::bolton(&space, &other) } else { crate::staging::bolton(&other, &space) };
+        let bolton = bolton_of(k == 0, &space, &other);
         plots.push(("Aligner staging: movement per stage".into(), crate::staging::movement_chart_svg(&plan)));
         if st.stage_models {
             for stage in &plan.stages {
@@ -508,22 +504,12 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
             }
         }
         let last = plan.stages.last().expect("stage 0 at least");
-        let colors = labels[k].iter().map(|&x| crate::colormap::label_color(x)).collect();
         views.push(ViewMesh::new(
             format!("{} target", st.jaw),
             crate::staging::stage_mesh(mesh, d, last),
-            vec![ViewLayer { name: "segmentation".into(), colors }],
+            vec![segmentation_layer(&labels[k])],
         ));
-        report.insert(
-            "staging".into(),
-            serde_json::json!({
-                "jaw": st.jaw, "target": st.target, "setup": setup,
-                "stages": plan.stages.len() - 1, "lower_bound_stages": plan.lower_bound_stages,
-                "sequencing": plan.sequencing, "ipr": plan.ipr, "warnings": plan.warnings,
-                "worst_penetration_mm": plan.stages.iter().map(|s| s.worst_penetration_mm).fold(0.0, f64::max),
-                "space": space, "bolton": bolton, "plan": plan,
-            }),
-        );
+        report.insert("staging".into(), staging_record(&st.jaw, &st.target, &setup, &plan, &space, &bolton));
     }
 
     // Progress.
@@ -575,6 +561,42 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
     meshes.extend(fused_jaws.into_iter().map(|(jaw, m, _)| (format!("{jaw}.fused.ply"), m)));
     report.insert("checks".into(), serde_json::json!(checks));
     Ok(RunOutput { report: serde_json::Value::Object(report), checks, views, plots, meshes, legends: Vec::new() })
+}
+
+/// The Bolton ratios of the staged jaw's space analysis and the other jaw's, upper first.
+fn bolton_of(
+    staged_is_upper: bool,
+    staged: &crate::staging::SpaceAnalysis,
+    other: &crate::staging::SpaceAnalysis,
+) -> crate::staging::BoltonRatios {
+    if staged_is_upper {
+        crate::staging::bolton(staged, other)
+    } else {
+        crate::staging::bolton(other, staged)
+    }
+}
+
+/// What `report.json` holds of a staging run: the plan with its summary figures.
+fn staging_record(
+    jaw: &str,
+    target: &str,
+    setup: &Setup,
+    plan: &crate::staging::Plan,
+    space: &crate::staging::SpaceAnalysis,
+    bolton: &impl Serialize,
+) -> serde_json::Value {
+    serde_json::json!({
+        "jaw": jaw, "target": target, "setup": setup,
+        "stages": plan.stages.len() - 1, "lower_bound_stages": plan.lower_bound_stages,
+        "sequencing": plan.sequencing, "ipr": plan.ipr, "warnings": plan.warnings,
+        "worst_penetration_mm": plan.stages.iter().map(|s| s.worst_penetration_mm).fold(0.0, f64::max),
+        "space": space, "bolton": bolton, "plan": plan,
+    })
+}
+
+/// The segmentation colour layer of a jaw's per-vertex labels.
+fn segmentation_layer(labels: &[i32]) -> ViewLayer {
+    ViewLayer { name: "segmentation".into(), colors: labels.iter().map(|&x| crate::colormap::label_color(x)).collect() }
 }
 
 /// The setup that moves each displaced tooth back: the phantom displaced it by a known movement about its

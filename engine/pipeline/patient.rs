@@ -3,7 +3,7 @@
 //! progress, each when its inputs are there. What could not run is listed with the reason, never silently
 //! left out; what was asked for and cannot be answered soundly is an error.
 
-use super::{histogram_svg, stage_err, PipelineError, Progress};
+use super::{bolton_of, histogram_svg, segmentation_layer, stage_err, staging_record, PipelineError, Progress};
 use crate::dentition::{Dentition, Jaw};
 use crate::io;
 use crate::mesh::Mesh;
@@ -77,7 +77,7 @@ impl PatientCase {
             if !both {
                 return Err(format!("the clearance of preparation {p} needs both jaws"));
             }
-            if !(11..=48).contains(&p) || !(1..=8).contains(&(p % 10)) {
+            if !crate::dentition::is_fdi(p) {
                 return Err(format!("prep {p} is not a permanent tooth (FDI 11–48)"));
             }
         }
@@ -213,16 +213,14 @@ fn clearance_color(clearance_mm: f64, needed_mm: f64) -> [u8; 3] {
 /// The clearance layer's name and colour bar for preparation `prep` and the planned material's verdict.
 fn clearance_layer(prep: i32, v: &crate::occlusion::Verdict) -> (String, crate::report::Legend) {
     let need = v.min_thickness_mm;
-    let (lo, hi) = (need - 0.5, need + 0.5);
-    let colours = (0..16).map(|i| clearance_color(lo + (hi - lo) * (i as f64 + 0.5) / 16.0, need)).collect();
-    let legend = crate::report::Legend {
-        unit: "mm".into(),
-        min: lo,
-        max: hi,
-        colours,
-        low: format!("reduce more ({} needs {need:.1} mm)", v.material),
-        high: "ample room".into(),
-    };
+    let legend = crate::report::Legend::sampled(
+        "mm",
+        need - 0.5,
+        need + 0.5,
+        |d| clearance_color(d, need),
+        &format!("reduce more ({} needs {need:.1} mm)", v.material),
+        "ample room",
+    );
     (format!("clearance of {prep}"), legend)
 }
 
@@ -288,8 +286,7 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
     let mut views: Vec<ViewMesh> = jaws
         .iter()
         .map(|j| {
-            let colors = j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect();
-            ViewMesh::new(j.jaw.as_str(), j.mesh.clone(), vec![layer("segmentation", colors)]).with_teeth(&j.dentition)
+            ViewMesh::new(j.jaw.as_str(), j.mesh.clone(), vec![segmentation_layer(&j.labels)]).with_teeth(&j.dentition)
         })
         .collect();
 
@@ -316,27 +313,14 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
                 for (view, d) in views.iter_mut().zip([&occ.upper_distances, &occ.lower_distances]) {
                     view.layers.push(layer("contacts", d.iter().map(|&x| crate::occlusion::band_color(x)).collect()));
                 }
-                if let (Some(prep), Some(v)) = (case.prep, &occ.material) {
+                if let (Some(prep), Some(v), Some(c)) = (case.prep, &occ.material, &occ.clearance) {
                     // The preparation coloured by its clearance, green at the planned material's thickness.
                     let k = usize::from(crate::dentition::jaw_of_fdi(prep) == Some(Jaw::Lower));
-                    // The contact map stops at its reach: the clearance needs distances out past the thickness.
-                    let (labels, jaw, other) =
-                        if k == 0 { (&u.labels, &u.mesh, &placed) } else { (&l.labels, &placed, &u.mesh) };
-                    let d = crate::occlusion::signed_distances(jaw, other, v.min_thickness_mm + 1.0);
+                    let mut colors = vec![[200, 200, 205]; views[k].mesh.vertex_count()];
+                    for &(i, d) in &c.per_vertex {
+                        colors[i as usize] = clearance_color(d, v.min_thickness_mm);
+                    }
                     let (layer_name, legend) = clearance_layer(prep, v);
-                    let colors = labels
-                        .iter()
-                        .zip(&d)
-                        .map(
-                            |(&lab, &x)| {
-                                if lab == prep {
-                                    clearance_color(x, v.min_thickness_mm)
-                                } else {
-                                    [200, 200, 205]
-                                }
-                            },
-                        )
-                        .collect();
                     views[k].layers.push(layer(&layer_name, colors));
                     legends.push((layer_name, legend));
                 } else if case.prep.is_some() {
@@ -441,11 +425,7 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
         let space = crate::staging::space_analysis(&j.mesh, &j.dentition);
         let bolton = (jaws.len() == 2).then(|| {
             let other = crate::staging::space_analysis(&jaws[1 - k].mesh, &jaws[1 - k].dentition);
-            if jaw == Jaw::Upper {
-                crate::staging::bolton(&space, &other)
-            } else {
-                crate::staging::bolton(&other, &space)
-            }
+            bolton_of(jaw == Jaw::Upper, &space, &other)
         });
         if bolton.is_none() {
             skipped.push(skip("Bolton ratios", "the tooth-size ratios need both jaws".into()));
@@ -453,24 +433,15 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
         plots.push(("Aligner staging: movement per stage".into(), crate::staging::movement_chart_svg(&plan)));
         let last = plan.stages.last().expect("stage 0 at least");
         let target_mesh = crate::staging::stage_mesh(&j.mesh, &j.dentition, last);
-        let colors = j.labels.iter().map(|&x| crate::colormap::label_color(x)).collect();
         views.push(ViewMesh::new(
             format!("{} target", jaw.as_str()),
             target_mesh.clone(),
-            vec![layer("segmentation", colors)],
+            vec![segmentation_layer(&j.labels)],
         ));
         meshes.push((format!("{}.target.ply", jaw.as_str()), target_mesh));
-        report.insert(
-            "staging".into(),
-            serde_json::json!({
-                "jaw": jaw.as_str(), "target": target, "setup": setup,
-                "stages": plan.stages.len() - 1, "lower_bound_stages": plan.lower_bound_stages,
-                "sequencing": plan.sequencing, "ipr": plan.ipr, "warnings": plan.warnings,
-                "attachments": plan.attachments,
-                "worst_penetration_mm": plan.stages.iter().map(|s| s.worst_penetration_mm).fold(0.0, f64::max),
-                "space": space, "bolton": bolton, "plan": plan,
-            }),
-        );
+        let mut record = staging_record(jaw.as_str(), target, &setup, &plan, &space, &bolton);
+        record["attachments"] = serde_json::json!(plan.attachments);
+        report.insert("staging".into(), record);
     }
 
     // Progress: each jaw with an earlier scan, against the plan when one is given.

@@ -1,7 +1,7 @@
 //! The self-contained HTML report: one file that opens offline — summary per user question, tables, plots
 //! (plotters SVG, inline) and an interactive 3D view (a small hand-written WebGL viewer, inline).
 
-use super::{RunOutput, ViewLayer, ViewMesh};
+use super::{Legend, RunOutput, ViewLayer, ViewMesh};
 use base64::Engine;
 use serde_json::Value;
 use std::fmt::Write;
@@ -217,37 +217,35 @@ fn progress_table(result: &Value) -> String {
 /// The colour bar of a view layer, sampled from the very colour functions that painted it: unit, range, colours
 /// from low to high, and what the ends mean. Segmentation has none (its colours are the tooth numbers).
 fn legend(layer: &str) -> Option<Value> {
-    let sample = |lo: f64, hi: f64, n: usize, f: &dyn Fn(f64) -> [u8; 3]| -> Vec<[u8; 3]> {
-        (0..n).map(|i| f(lo + (hi - lo) * (i as f64 + 0.5) / n as f64)).collect()
-    };
-    let (unit, lo, hi, colours, low, high) = match layer {
-        "contacts" => (
+    use crate::colormap::diverging_color;
+    let l = match layer {
+        "contacts" => Legend::sampled(
             "µm",
             -200.0,
             200.0,
-            sample(-0.2, 0.2, 16, &crate::occlusion::band_color),
+            |um| crate::occlusion::band_color(um / 1e3),
             "penetration",
             "open (grey beyond 200 µm)",
         ),
-        "implant fit" => (
+        "implant fit" => Legend::sampled(
             "µm",
             -50.0,
             50.0,
-            sample(-1.0, 1.0, 16, &crate::colormap::diverging_color),
+            |um| diverging_color(um / 50.0),
             "scan inside the library body",
             "outside",
         ),
-        "progress" => (
+        "progress" => Legend::sampled(
             "mm",
             -0.5,
             0.5,
-            sample(-1.0, 1.0, 16, &crate::colormap::diverging_color),
+            |mm| diverging_color(mm / 0.5),
             "the later scan lies inside",
             "the later scan stands out",
         ),
         _ => return None,
     };
-    Some(serde_json::json!({ "unit": unit, "min": lo, "max": hi, "colours": colours, "low": low, "high": high }))
+    serde_json::to_value(l).ok()
 }
 
 /// The whole report of a run, headed by its name and description, as one HTML document.

@@ -104,3 +104,13 @@ pub struct Legend {
     /// What the high end means.
     pub high: String,
 }
+
+impl Legend {
+    /// Colours of a layer's own colour function `colour` (of a value in `unit`) sampled at the centres of 16
+    /// even steps over `min`…`max`.
+    pub fn sampled(unit: &str, min: f64, max: f64, colour: impl Fn(f64) -> [u8; 3], low: &str, high: &str) -> Self {
+        const STEPS: usize = 16;
+        let colours = (0..STEPS).map(|i| colour(min + (max - min) * (i as f64 + 0.5) / STEPS as f64)).collect();
+        Self { unit: unit.into(), min, max, colours, low: low.into(), high: high.into() }
+    }
+}
