@@ -8,10 +8,12 @@
 mod fronts;
 mod gate;
 mod orient;
+mod params;
 mod teeth;
 
 pub use gate::{
     check_surface, creased_percent, SegmentError, ARCH_MAX_MM, ARCH_MIN_HEIGHT_MM, ARCH_MIN_MM, MIN_CREASE_PERCENT,
 };
 pub use orient::{orient, ArchFrame, UPPER_SCORE};
-pub use teeth::{segment, teeth_of, ScanBodySite, Segmentation};
+pub use params::SegmentParams;
+pub use teeth::{segment, segment_with, teeth_of, ScanBodySite, Segmentation};

@@ -2,6 +2,7 @@
 
 use super::gate::SegmentError;
 use super::orient::{orient_with, ArchFrame};
+use super::params::SegmentParams;
 use crate::arch::ArchCurve;
 use crate::dentition::{tooth_mean_width, Dentition, Jaw};
 use crate::mesh::{Mesh, Topology};
@@ -65,106 +66,20 @@ pub struct ScanBodySite {
 }
 
 const BIN: f64 = 2.0;
-/// A stretch of arch whose highest point is this far below the highest within 6 mm has no crown (mm; the flat
-/// tops behind the phantoms' last molars drop 4.5–5.5 mm, and a 3.5 mm threshold lost a real tooth).
-const CROWNLESS_DROP_MM: f64 = 4.5;
-/// Tooth fronts start from crown vertices this close below the local crown tips (mm).
-const TIP_SEED_MM: f64 = 2.5;
-/// Gingiva fronts start this far below the local crown tips (mm). Measured (mean TSA, real / phantoms with
-/// teeth missing): 10 mm 0.926 / 0.936, 12 mm 0.945 / 0.979, 13 mm 0.949 / 0.991, 15 mm 0.948 / 0.991 (a tooth
-/// tipped into a gap, a tall crown, reaches more than 12 mm below its neighbours' tips), 16 mm 0.947 / 0.990;
-/// at 13.5–14 mm the arch placement split the 26 of a phantom missing 25 beside third molars.
-const GINGIVA_DEEP_MM: f64 = 13.0;
-/// … and this far inside the arch curve (the palate, the floor of the mouth), 4 mm below the tips (mm).
-const PALATE_INSIDE_MM: f64 = 9.0;
-/// A gum line found whose mean concavity is below this follows no margin (1/mm; measured: 0.58–0.73 on real
-/// scans, 1.5–1.9 on phantoms, 0.03 where a phantom's crowns were cut from their gingiva).
-const MARGIN_CREASE_MIN: f64 = 0.2;
-/// … or when the gingiva found is a band along the scan's cut border narrower than this on average (its area over
-/// the border's length, mm): crown along the rim of a scan cut through the crowns' cervical third. Measured on
-/// the 16 labelled real arches: 0.92 on the teeth-only export, 3.05–11.9 on every scan with gingiva (the
-/// shallow-cut ones 3.05–3.3). Measured as a median geodesic distance from the rim instead it did not separate
-/// them (0.43 against 0.82–0.85 on meshes of 0.3 and 0.9 mm edges).
-const RIM_BAND_MM: f64 = 1.5;
-/// Cost of a millimetre of flat surface to a front, against the concavity (1/mm) it pays on a crease. Measured
-/// (real mean TSA / coarse phantoms' TIR, with the saddle relief): 0.005 0.959 / 1.000, 0.01 0.960 / 1.000,
-/// 0.02 0.959 / 0.967, 0.03 0.957 / 0.967, 0.045 0.956 / 0.967 — the gum line's crease, not the way to it,
-/// should decide; only the tooth / gingiva race is sensitive to it.
-const FRONT_FLOOR: f64 = 0.01;
-/// Each tooth's front starts from the middle of its stretch of arch, this fraction in from both ends.
-const CORE_FRACTION: f64 = 0.3;
-/// Going outward from the arch's apex, a stretch's crown tip may stand at most this far (mm) above the highest
-/// tip (not itself capped) within TIP_REFERENCE_MM before it; higher is soft tissue (a flap behind the last
-/// molar, a fold of cheek or tongue caught in the scan), capped. Measured: crowns rise at most 2.3 mm above
-/// that reference on the real scans in ../shared, 1.9 mm on phantoms; 003_L's flap behind its 37 rises 11.6 mm.
-const TIP_RISE_MM: f64 = 3.0;
-/// How far back along the arch (mm) the reference tip for TIP_RISE_MM is taken: longer than a missing molar's gap.
-const TIP_REFERENCE_MM: f64 = 16.0;
-/// Tooth fronts start no higher than this above the (capped) crown tip (mm): soft tissue above the cap is none.
-const TIP_ABOVE_MM: f64 = 0.5;
-/// Tooth fronts start at least this far (mm, along the surface) from the scan's rim: the retromolar pads and
-/// tuberosities at a scan's cut end stand as high as the molars. Measured (real TSA): 2 mm 0.944, 2.5–3 mm
-/// 0.945 (both of 001_L's pads gone), 3.5–4 mm lose 003_L's partly erupted 38 at the cut end (0.943–0.944).
-const RIM_CLEAR_MM: f64 = 2.5;
-/// Between these depths below the crown tips (mm) the concavity barring the gum-line fronts ramps from
-/// FISSURE_WEIGHT of itself up to all of it: grooves between cusps lie within 1.5 mm of the tips, the gum line
-/// 4 mm or more below them (molars 5–7 mm, incisors 8–10).
-const FISSURE_DEPTH_MM: (f64, f64) = (1.5, 4.0);
-/// The fraction of the concavity the fronts pay near the tips (FISSURE_DEPTH_MM).
-const FISSURE_WEIGHT: f64 = 0.2;
-/// How far along the arch from where the crowns' mirror axis crosses it the midline is looked for (mm).
-const MIDLINE_SEARCH_MM: f64 = 6.0;
+
 /// Cell size (mm) of the crowns' occupancy grid whose mirror symmetry gives the midline.
 const SYMMETRY_CELL_MM: f64 = 1.0;
-/// A reflected crown cell pays its distance to the nearest crown cell up to this (mm).
-const SYMMETRY_CAP_MM: f64 = 2.0;
-/// Per-tooth cost added for a midline one central incisor's width from where the crowns' mirror axis crosses
-/// the arch (and with the square of the distance): it settles near-ties between embrasures, which lower
-/// incisors of equal widths leave.
-const MIDLINE_DRIFT: f64 = 0.02;
-/// The gum margin is the deepest concave band at least this fraction as concave as the most concave one.
-const DEEP_FRACTION: f64 = 0.3;
-/// How far below the tooth before it a side's last tooth's highest point may lie before it counts as
-/// gingiva (mm).
-const LAST_TOOTH_DROP_MM: f64 = 4.5;
-/// Longest stretch of arch without a crown of its own, between crowned stretches, that may still hold a tooth
-/// lower than its neighbours (mm): a missing molar's gap and the neighbour tipped into it (at 10 mm a coarse
-/// phantom missing 46 lost its tipped 45; 16–30 mm measure the same everywhere else).
-const LOW_TOOTH_RUN_MM: f64 = 20.0;
-/// How far such a stretch's own top must stand above its first gum line (the higher side) to count as a crown
-/// (mm). Measured: low real and tipped phantom teeth 1.4–2.6, edentulous ridges in gaps −0.7–0.8.
-const LOW_TOOTH_CROWN_MM: f64 = 1.2;
-/// A second molar placed narrower along the arch than this fraction of the first molar before it, with a third
-/// molar after it, is one molar cut in two. Measured: second / first molar 0.73–1.12 on the labelled real scans
-/// and the phantoms with third molars (0.73 where the first molar leans into a gap), 0.54 where Example_01's
-/// long 17 (12.5 mm along the arch) was placed as "17" + "18"; Wheeler's widths give 0.90 (upper), 0.95 (lower).
-const SPLIT_MOLAR_RATIO: f64 = 0.65;
-/// Fraction of the median tooth's surface below which an instance is a sliver, not a tooth.
-const SLIVER_FRACTION: f64 = 0.1;
-/// How much a saddle's outward bending (κ₁ > 0, 1/mm) relieves its inward bending (−κ₂) in the gum line's crease.
-/// Measured (real mean TSA / coarse phantoms): 0 0.955 / 0.992, 0.25 0.956, 0.4–0.75 0.957–0.958 / 0.993, 1 0.958
-/// but the coarse phantoms' TIR 0.967 → 0.955; relieving every use of the concavity (the embrasures, the crowns'
-/// split) instead costs the coarse phantoms 3 %.
-const SADDLE_RELIEF: f64 = 0.5;
-/// Concavity that marks a fissure, groove or margin (1/mm): what a molar crown's surface is never far from.
-/// Measured (real mean TSA / coarse phantoms, on the rule's first version): 0.2 0.953 (001_U's dome stays),
-/// 0.3 0.955 / 0.992, 0.4 0.955 but the coarse phantoms' molars are carved (0.942).
-const TEXTURE_CONCAVITY: f64 = 0.3;
-/// Surface farther than this from such concavity is smooth (mm).
-const SMOOTH_NEAR_MM: f64 = 1.0;
-/// A smooth patch on a molar's border with the gingiva reaching this far from any concavity is soft tissue
-/// (mm). Measured on the labelled real scans: their molars' own surface lies within 0.8–3.9 mm of it (95 %
-/// within 0.4–2.7 mm), and no smooth patch of a true molar open to its true gingiva reaches 2.1 mm; the
-/// tuberosity domes the molars' fronts took reach 4.3–7.8 mm. Real mean TSA: 3.5–4 mm 0.960, 4.5 mm 0.958
-/// (001_U's dome stays), 3–3.25 mm 0.958–0.959 (003_L's and Upper001C's molar flanks, where the gum line
-/// found runs too high, go); the phantoms' stylised molars hold at every value.
-const SMOOTH_FAR_MM: f64 = 4.0;
 
 /// Segments a jaw mesh (any orientation, mm), or says why it is no dental arch.
 ///
 /// Triangles without area (a scanner's slivers, duplicated corners) are left out of the surface first; the
 /// labels are still one per vertex of `mesh`.
 pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
+    segment_with(mesh, &SegmentParams::default())
+}
+
+/// [`segment`] with other parameters than cusp's defaults (for evaluation and sweeps).
+pub fn segment_with(mesh: &Mesh, params: &SegmentParams) -> Result<Segmentation, SegmentError> {
     super::gate::check_surface(mesh)?;
     let kept: Vec<[u32; 3]> = (0..mesh.face_count())
         .filter(|&f| mesh.face_area_vector(f).norm() > 0.0)
@@ -202,8 +117,8 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         }
     }
     // Soft tissue rising far above the crowns (a flap behind the last molar, a fold of cheek or tongue caught
-    // in the scan) is no crown: going outward from the apex, the tip may rise at most TIP_RISE_MM above the
-    // highest tip within TIP_REFERENCE_MM before it that was not capped itself.
+    // in the scan) is no crown: going outward from the apex, the tip may rise at most `tip_rise_mm` above the
+    // highest tip within `tip_reference_mm` before it that was not capped itself.
     let tip = {
         let mut capped = tip.clone();
         let apex = bi(0.0) as i64;
@@ -216,11 +131,11 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
                 let reference = genuine
                     .iter()
                     .rev()
-                    .take_while(|(k, _)| ((b - k).abs() as f64) * BIN <= TIP_REFERENCE_MM)
+                    .take_while(|(k, _)| ((b - k).abs() as f64) * BIN <= params.tip_reference_mm)
                     .map(|(_, t)| *t)
                     .fold(f64::NEG_INFINITY, f64::max);
-                if reference.is_finite() && t > reference + TIP_RISE_MM {
-                    capped[b as usize] = reference + TIP_RISE_MM;
+                if reference.is_finite() && t > reference + params.tip_rise_mm {
+                    capped[b as usize] = reference + params.tip_rise_mm;
                 } else if t.is_finite() {
                     genuine.push((b, t));
                 }
@@ -233,11 +148,11 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     // flat top of a model's base or the tuberosity behind the last molar, an edentulous ridge): no tooth front
     // starts there.
     let around = smooth_max(&tip, 3);
-    let crowned: Vec<bool> = tip.iter().zip(&around).map(|(t, a)| *t >= a - CROWNLESS_DROP_MM).collect();
+    let crowned: Vec<bool> = tip.iter().zip(&around).map(|(t, a)| *t >= a - params.crownless_drop_mm).collect();
     let own_tip = tip.clone();
     let tip = smooth_max(&tip, 2);
     // 3. A first gum line per stretch and side, from the concave height bands 2–12 mm below the tips: the
-    //    deepest band at least DEEP_FRACTION as concave as the most concave one (the cervical third of a crown
+    //    deepest band at least `deep_fraction` as concave as the most concave one (the cervical third of a crown
     //    bends inward too, above the margin). It only says where tooth fronts may start (step 4).
     let mut hists = vec![[[0.0f64; 40]; 2]; nb];
     for v in 0..n {
@@ -262,7 +177,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
             .k1
             .iter()
             .zip(&curvature.k2)
-            .map(|(k1, k2)| (-k2 - SADDLE_RELIEF * k1.max(0.0)).max(0.0))
+            .map(|(k1, k2)| (-k2 - params.saddle_relief * k1.max(0.0)).max(0.0))
             .collect::<Vec<_>>(),
     );
     // The vertices above that first gum line (where tooth fronts may start).
@@ -272,7 +187,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
             for (side, slot) in m.iter_mut().enumerate() {
                 let hist = &hists[b][side];
                 let w = hist.iter().copied().fold(0.0, f64::max);
-                let k = (0..hist.len()).rev().find(|&j| hist[j] >= DEEP_FRACTION * w);
+                let k = (0..hist.len()).rev().find(|&j| hist[j] >= params.deep_fraction * w);
                 *slot = match k {
                     Some(k) if w > 0.0 => tip[b] - (2.0 + (k as f64 + 0.5) * 0.25),
                     _ => f64::NAN,
@@ -315,9 +230,9 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
             while b < nb && !crowned[b] {
                 b += 1;
             }
-            if start > 0 && b < nb && ((b - start) as f64) * BIN <= LOW_TOOTH_RUN_MM {
+            if start > 0 && b < nb && ((b - start) as f64) * BIN <= params.low_tooth_run_mm {
                 for (k, slot) in low.iter_mut().enumerate().take(b).skip(start) {
-                    *slot = own_tip[k] - margin[k][0].max(margin[k][1]) >= LOW_TOOTH_CROWN_MM;
+                    *slot = own_tip[k] - margin[k][0].max(margin[k][1]) >= params.low_tooth_crown_mm;
                 }
             }
         }
@@ -330,21 +245,21 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         let rim = topology.border_vertices(mesh);
         // Distance from the scan's rim along the surface (mm; infinite on a closed mesh). The soft tissue at a
         // scan's cut end (retromolar pad, tuberosity) can stand as high as the molars: no tooth front starts
-        // within RIM_CLEAR_MM of the rim.
-        let from_rim = super::fronts::distance_within(&adjacency, mesh.positions(), &rim, RIM_CLEAR_MM);
+        // within `rim_clear_mm` of the rim.
+        let from_rim = super::fronts::distance_within(&adjacency, mesh.positions(), &rim, params.rim_clear_mm);
         let seeds: Vec<Option<u16>> = (0..n)
             .map(|v| {
                 let (s, r) = sr[v];
                 let below = tip[bi(s)] - local[v].z;
                 let own_below = own_tip[bi(s)] - local[v].z;
                 let tooth = if crowned[bi(s)] {
-                    (-TIP_ABOVE_MM..TIP_SEED_MM).contains(&below)
+                    (-params.tip_above_mm..params.tip_seed_mm).contains(&below)
                 } else {
-                    low_tooth[bi(s)] && own_below < TIP_SEED_MM
+                    low_tooth[bi(s)] && own_below < params.tip_seed_mm
                 };
-                if prior[v] && tooth && r.abs() < 6.0 && from_rim[v] >= RIM_CLEAR_MM {
+                if prior[v] && tooth && r.abs() < 6.0 && from_rim[v] >= params.rim_clear_mm {
                     Some(1)
-                } else if rim[v] || below > GINGIVA_DEEP_MM || (r < -PALATE_INSIDE_MM && below > 4.0) {
+                } else if rim[v] || below > params.gingiva_deep_mm || (r < -params.palate_inside_mm && below > 4.0) {
                     Some(0)
                 } else {
                     None
@@ -355,12 +270,12 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         let barrier: Vec<f64> = (0..n)
             .map(|v| {
                 let below = tip[bi(sr[v].0)] - local[v].z;
-                let w = ((below - FISSURE_DEPTH_MM.0) / (FISSURE_DEPTH_MM.1 - FISSURE_DEPTH_MM.0))
-                    .clamp(FISSURE_WEIGHT, 1.0);
+                let w = ((below - params.fissure_depth_mm.0) / (params.fissure_depth_mm.1 - params.fissure_depth_mm.0))
+                    .clamp(params.fissure_weight, 1.0);
                 gum_crease[v] * w
             })
             .collect();
-        let grown = super::fronts::grow(&adjacency, mesh.positions(), &barrier, FRONT_FLOOR, &seeds);
+        let grown = super::fronts::grow(&adjacency, mesh.positions(), &barrier, params.front_floor, &seeds);
         let mut c: Vec<bool> = grown.iter().map(|l| *l == Some(1)).collect();
         // A scan cut at the crowns (teeth only, as some exports are) has no gingiva: the fronts from its rim
         // then meet the teeth's anywhere on the crowns, on no crease; grown again without the rim's seeds.
@@ -380,13 +295,13 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
                 .filter(|[a, b]| rim[*a as usize] && rim[*b as usize])
                 .map(|[a, b]| (p[a as usize] - p[b as usize]).norm())
                 .sum();
-            gum_area < RIM_BAND_MM * border
+            gum_area < params.rim_band_mm * border
         };
-        let no_gum_line = crease < MARGIN_CREASE_MIN || (rim.contains(&true) && band());
+        let no_gum_line = crease < params.margin_crease_min || (rim.contains(&true) && band());
         if !edge.is_empty() && no_gum_line {
             let seeds: Vec<Option<u16>> =
                 seeds.iter().zip(&rim).map(|(s, r)| if *r && *s == Some(0) { None } else { *s }).collect();
-            let grown = super::fronts::grow(&adjacency, mesh.positions(), &concavity, FRONT_FLOOR, &seeds);
+            let grown = super::fronts::grow(&adjacency, mesh.positions(), &concavity, params.front_floor, &seeds);
             c = grown.iter().map(|l| *l != Some(0)).collect();
         }
         clean_regions(&adjacency, &mut c);
@@ -449,7 +364,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         })
         .collect();
     let s_of = |k: usize| smin + (k as f64 + 0.5) * fine;
-    // The midline: the boundary within MIDLINE_SEARCH_MM of where the crowns' mirror axis crosses the arch that
+    // The midline: the boundary within `midline_search_mm` of where the crowns' mirror axis crosses the arch that
     // places the teeth on both sides most cheaply. When no crown reaches that point (the arch curve runs in
     // front of the incisors), the incisors project to either side of an empty stretch: the midline is its
     // middle and each side starts where the crowns do.
@@ -470,7 +385,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     };
     // Where the arch's mirror axis crosses it: the arch's most anterior point is only that when the frame's
     // anterior axis happens to be the arch's axis of symmetry.
-    let centre = symmetric_midline(&local, &crown, &sr);
+    let centre = symmetric_midline(&local, &crown, &sr, params);
     let (mid, gap) = if empty(fb(centre)) {
         let (mut a, mut b) = (fb(centre), fb(centre));
         while a > 0 && empty(a - 1) {
@@ -487,10 +402,10 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         let per_tooth = |k: usize| {
             let (r, l) = (place_side(true, k).1, place_side(false, k).1);
             let drift = (s_of(k) - centre) / tooth_mean_width(quadrant(true) * 10 + 1);
-            (cost[k] + r.cost + l.cost) / (r.teeth + l.teeth).max(1) as f64 + MIDLINE_DRIFT * drift * drift
+            (cost[k] + r.cost + l.cost) / (r.teeth + l.teeth).max(1) as f64 + params.midline_drift * drift * drift
         };
         let m = (0..nf)
-            .filter(|&k| (s_of(k) - centre).abs() <= MIDLINE_SEARCH_MM)
+            .filter(|&k| (s_of(k) - centre).abs() <= params.midline_search_mm)
             .map(|k| (per_tooth(k), k))
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map_or_else(|| fb(centre), |(_, k)| k);
@@ -511,7 +426,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         }
     }
     // Gingiva behind the last molar can pass for one more tooth: it has no crown rising to the occlusal
-    // level. A side's last tooth whose highest point is more than LAST_TOOTH_DROP_MM below the tooth before
+    // level. A side's last tooth whose highest point is more than `last_tooth_drop_mm` below the tooth before
     // it is gingiva (a real last molar, even a partly erupted third one, reaches near its neighbour's level).
     let top_of = |b: &(f64, f64, i32)| {
         (0..n)
@@ -524,7 +439,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         if let Some(last) = last.filter(|l| l % 10 > 1) {
             let (a, b) = (bounds.iter().find(|b| b.2 == last - 1), bounds.iter().find(|b| b.2 == last));
             if let (Some(a), Some(b)) = (a, b) {
-                if top_of(b) < top_of(a) - LAST_TOOTH_DROP_MM {
+                if top_of(b) < top_of(a) - params.last_tooth_drop_mm {
                     bounds.retain(|x| x.2 != last);
                 }
             }
@@ -537,7 +452,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         let at = |p: i32| bounds.iter().position(|b| b.2 == q * 10 + p);
         if let (Some(i6), Some(i7), Some(i8)) = (at(6), at(7), at(8)) {
             let width = |i: usize| bounds[i].1 - bounds[i].0;
-            if width(i7) < SPLIT_MOLAR_RATIO * width(i6) {
+            if width(i7) < params.split_molar_ratio * width(i6) {
                 bounds[i7] = (bounds[i7].0.min(bounds[i8].0), bounds[i7].1.max(bounds[i8].1), bounds[i7].2);
                 bounds.remove(i8);
             }
@@ -547,18 +462,18 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
     // 6. Each tooth grows over the crowns from the middle of its stretch of arch; neighbours meet in the
     //    concave embrasure between them, not on a straight cut across the arch.
     let core = |b: &(f64, f64, i32), s: f64| {
-        let margin = CORE_FRACTION * (b.1 - b.0);
+        let margin = params.core_fraction * (b.1 - b.0);
         s >= b.0 + margin && s < b.1 - margin
     };
     let seeds: Vec<Option<u16>> =
         (0..n).map(|v| bounds.iter().find(|b| crown[v] && core(b, sr[v].0)).map(|b| b.2 as u16)).collect();
     let walls: Vec<f64> = (0..n).map(|v| if crown[v] { concavity[v] } else { f64::INFINITY }).collect();
-    let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, FRONT_FLOOR, &seeds);
+    let grown = super::fronts::grow(&adjacency, mesh.positions(), &walls, params.front_floor, &seeds);
     let mut labels: Vec<i32> = grown.iter().map(|l| l.map_or(0, i32::from)).collect();
-    smooth_patches_to_gingiva(&adjacency, mesh.positions(), &concavity, &mut labels);
+    smooth_patches_to_gingiva(&adjacency, mesh.positions(), &concavity, params, &mut labels);
     keep_largest_pieces(&adjacency, &varea, &mut labels);
     // A sliver is no tooth (a neighbour's flank reaching into a gap, numbered for the gap): an instance with
-    // less than SLIVER_FRACTION of the median tooth's surface is gingiva.
+    // less than `sliver_fraction` of the median tooth's surface is gingiva.
     {
         let mut tooth_area: std::collections::BTreeMap<i32, f64> = std::collections::BTreeMap::new();
         for (v, &l) in labels.iter().enumerate() {
@@ -569,7 +484,7 @@ pub fn segment(mesh: &Mesh) -> Result<Segmentation, SegmentError> {
         let mut areas: Vec<f64> = tooth_area.values().copied().collect();
         areas.sort_by(f64::total_cmp);
         if let Some(&median) = areas.get(areas.len() / 2) {
-            let sliver = |l: &i32| tooth_area.get(l).is_some_and(|&a| a < SLIVER_FRACTION * median);
+            let sliver = |l: &i32| tooth_area.get(l).is_some_and(|&a| a < params.sliver_fraction * median);
             labels.iter_mut().filter(|l| sliver(l)).for_each(|l| *l = 0);
         }
     }
@@ -638,21 +553,27 @@ fn ring_mean(adj: &crate::mesh::Csr, values: &[f64]) -> Vec<f64> {
 /// Molars' smooth patches given back to the gingiva (`labels`, FDI per vertex, 0 gingiva). A molar's crown
 /// is textured all over, every point within a few millimetres of a fissure, a groove between cusps or its
 /// concave margin; the tuberosity behind the last upper molar is a smooth dome at the occlusal level that the
-/// molar's front can run onto when no crease bars it. Per molar: the part of it more than SMOOTH_NEAR_MM from
-/// any surface with concavity above TEXTURE_CONCAVITY (along the surface), connected to its border with the
-/// gingiva, is gingiva when it reaches SMOOTH_FAR_MM from such surface. A smooth patch enclosed by the crown's
+/// molar's front can run onto when no crease bars it. Per molar: the part of it more than `smooth_near_mm` from
+/// any surface with concavity above `texture_concavity` (along the surface), connected to its border with the
+/// gingiva, is gingiva when it reaches `smooth_far_mm` from such surface. A smooth patch enclosed by the crown's
 /// own creases stays (the phantoms' stylised cusps).
-fn smooth_patches_to_gingiva(adj: &crate::mesh::Csr, positions: &[Point3<f64>], concavity: &[f64], labels: &mut [i32]) {
+fn smooth_patches_to_gingiva(
+    adj: &crate::mesh::Csr,
+    positions: &[Point3<f64>],
+    concavity: &[f64],
+    params: &SegmentParams,
+    labels: &mut [i32],
+) {
     let n = labels.len();
-    let textured: Vec<bool> = concavity.iter().map(|&c| c > TEXTURE_CONCAVITY).collect();
-    let from_texture = super::fronts::distance_within(adj, positions, &textured, SMOOTH_FAR_MM);
-    let smooth = |v: usize| from_texture[v] > SMOOTH_NEAR_MM;
+    let textured: Vec<bool> = concavity.iter().map(|&c| c > params.texture_concavity).collect();
+    let from_texture = super::fronts::distance_within(adj, positions, &textured, params.smooth_far_mm);
+    let smooth = |v: usize| from_texture[v] > params.smooth_near_mm;
     let molar = |l: i32| l != 0 && l % 10 >= 6;
     // Each connected smooth patch of a molar: gingiva when it is open to the gingiva and reaches far.
     let on_border = |v: usize| adj.row(v).iter().any(|&u| labels[u as usize] == 0);
     let open: Vec<Vec<usize>> = pieces(adj, n, |v| molar(labels[v]) && smooth(v), |v, u| labels[v] == labels[u])
         .into_iter()
-        .filter(|p| p.iter().any(|&v| on_border(v)) && p.iter().any(|&v| from_texture[v] > SMOOTH_FAR_MM))
+        .filter(|p| p.iter().any(|&v| on_border(v)) && p.iter().any(|&v| from_texture[v] > params.smooth_far_mm))
         .collect();
     open.iter().flatten().for_each(|&v| labels[v] = 0);
 }
@@ -716,7 +637,7 @@ fn pieces(
 /// reflected cell pays its squared distance to the nearest cell, capped at 2 mm (a missing tooth or a third
 /// molar on one side costs little). 0 (the arch's most anterior point) when no crown within 20 mm of that point
 /// lies on the axis.
-fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) -> f64 {
+fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)], params: &SegmentParams) -> f64 {
     let cell = |x: f64| (x / SYMMETRY_CELL_MM).floor() as i64;
     let cells: std::collections::BTreeSet<(i64, i64)> =
         (0..local.len()).filter(|&v| crown[v]).map(|v| (cell(local[v].x), cell(local[v].y))).collect();
@@ -734,7 +655,7 @@ fn symmetric_midline(local: &[Vector3<f64>], crown: &[bool], sr: &[(f64, f64)]) 
             .map(|p| {
                 let d = 2.0 * (c * p.x + s * p.y - off);
                 let q = Point3::new(p.x - d * c, p.y - d * s, 0.0);
-                index.nearest(&q).map_or(0.0, |(_, e)| e.min(SYMMETRY_CAP_MM).powi(2))
+                index.nearest(&q).map_or(0.0, |(_, e)| e.min(params.symmetry_cap_mm).powi(2))
             })
             .sum::<f64>()
     };
@@ -950,7 +871,7 @@ mod tests {
         axis_s.sort_by(f64::total_cmp);
         let want = axis_s[axis_s.len() / 2];
         assert!(want.abs() > 3.0, "the turned arch's most anterior point is {want} mm off its axis");
-        let got = symmetric_midline(&pts, &vec![true; pts.len()], &sr);
+        let got = symmetric_midline(&pts, &vec![true; pts.len()], &sr, &SegmentParams::default());
         assert!((got - want).abs() < 1.0, "midline at {got} mm along the arch, axis at {want}");
     }
 
@@ -1014,7 +935,7 @@ mod tests {
             })
             .collect();
         let mut out = labels.clone();
-        smooth_patches_to_gingiva(&adj, p, &concavity, &mut out);
+        smooth_patches_to_gingiva(&adj, p, &concavity, &SegmentParams::default(), &mut out);
         for ((q, before), after) in p.iter().zip(&labels).zip(&out) {
             let want = if *before == 16 && q.x > 5.01 { 0 } else { *before };
             assert_eq!(*after, want, "at ({}, {}), labelled {before}", q.x, q.y);
