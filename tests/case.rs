@@ -211,3 +211,244 @@ fn writers_at_once_take_turns_and_lose_nothing() {
     let v = case.verify();
     assert!(v.intact(), "{v:?}");
 }
+
+/// An age key pair: (public, secret).
+fn lab_key() -> (String, String) {
+    use age::secrecy::ExposeSecret;
+    let lab = age::x25519::Identity::generate();
+    (lab.to_public().to_string(), lab.to_string().expose_secret().to_string())
+}
+
+/// Every file under `dir` with its bytes (links as their target's name), sorted: a snapshot to compare.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn an_entry_removed_with_its_file_a_changed_case_id_or_a_link_in_place_is_not_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("case");
+    let c = case_with_two_scans(&root);
+    let reopen = || Case::open(&root).unwrap().verify();
+    let m = root.join("manifest.json");
+    let text = std::fs::read_to_string(&m).unwrap();
+    // The second entry gone from the manifest, and its file deleted: the trail still records its addition.
+    let mut edited = c.manifest.clone();
+    let gone = edited.entries.pop().unwrap();
+    std::fs::write(&m, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let f = root.join(&gone.file);
+    let bytes = std::fs::read(&f).unwrap();
+    std::fs::remove_file(&f).unwrap();
+    let v = reopen();
+    assert!(v.problems.iter().any(|p| p.contains("entry 2 was added") && p.contains("removed")), "{v:?}");
+    std::fs::write(&f, &bytes).unwrap();
+    std::fs::write(&m, &text).unwrap();
+    assert!(reopen().intact());
+    // The case id changed in the manifest.
+    std::fs::write(&m, text.replace("\"P0042\"", "\"P0043\"")).unwrap();
+    let v = reopen();
+    assert!(v.problems.iter().any(|p| p.contains("case id 'P0043'")), "{v:?}");
+    std::fs::write(&m, &text).unwrap();
+    // A file replaced by a link to a copy with the same bytes.
+    #[cfg(unix)]
+    {
+        let copy = dir.path().join("elsewhere.ply");
+        std::fs::write(&copy, &bytes).unwrap();
+        std::fs::remove_file(&f).unwrap();
+        std::os::unix::fs::symlink(&copy, &f).unwrap();
+        let v = reopen();
+        assert!(v.problems.iter().any(|p| p.contains("not a regular file")), "{v:?}");
+        std::fs::remove_file(&f).unwrap();
+        std::fs::write(&f, &bytes).unwrap();
+        assert!(reopen().intact());
+    }
+}
+
+#[test]
+fn a_trail_cut_back_with_its_manifest_edited_to_match_is_caught_by_the_kept_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("case");
+    let mut c = case_with_two_scans(&root);
+    c.record("dr-a", "note", "checked the bite").unwrap();
+    let kept = c.manifest.audit_head.clone();
+    assert!(c.verify_with_head(&kept).intact());
+    // The last line cut away, and the manifest's length and head edited to match the shorter trail.
+    let a = root.join("audit.log");
+    let log = std::fs::read_to_string(&a).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    std::fs::write(&a, lines[..lines.len() - 1].iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let prev: cusp::case::AuditLine = serde_json::from_str(lines[lines.len() - 2]).unwrap();
+    let mut m = c.manifest.clone();
+    m.audit_length -= 1;
+    m.audit_head = prev.hash.clone();
+    std::fs::write(root.join("manifest.json"), serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let again = Case::open(&root).unwrap();
+    assert!(again.verify().intact(), "without the kept head the cut cannot be seen: {:?}", again.verify());
+    let v = again.verify_with_head(&kept);
+    assert!(v.problems.iter().any(|p| p.contains("no longer holds the head")), "{v:?}");
+}
+
+#[test]
+fn verify_and_list_only_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("case");
+    case_with_two_scans(&root);
+    let before = snapshot(&root);
+    for args in [vec!["case", "verify"], vec!["case", "list"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cusp")).args(&args).arg(&root).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(snapshot(&root), before, "{args:?} wrote into the case");
+    }
+    // And on a case nobody may write to (not enforced for root, which the snapshot above covers).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro =
+            |p: &std::path::Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        ro(&root.join("files"), 0o555);
+        ro(&root, 0o555);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cusp")).args(["case", "verify"]).arg(&root).output();
+        ro(&root, 0o755);
+        ro(&root.join("files"), 0o755);
+        let out = out.unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// An age-encrypted tar of `(name, bytes, kind)`: a hand-made export, for archives cusp itself never writes.
+fn forged_export(public: &str, files: &[(&str, &[u8], tar::EntryType)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes, kind) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(*kind);
+        h.set_size(if *kind == tar::EntryType::Regular { bytes.len() as u64 } else { 0 });
+        h.set_mode(0o644);
+        if *kind != tar::EntryType::Regular {
+            h.set_link_name("/etc/passwd").unwrap();
+        }
+        // Written raw: the tar crate itself refuses to build a path with "..", as an attacker's tool would not.
+        let raw = &mut h.as_old_mut().name;
+        raw.fill(0);
+        raw[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_cksum();
+        let data: &[u8] = if *kind == tar::EntryType::Regular { bytes } else { &[] };
+        tar.append(&h, data).unwrap();
+    }
+    age::encrypt(&public.parse::<age::x25519::Recipient>().unwrap(), &tar.into_inner().unwrap()).unwrap()
+}
+
+#[test]
+fn a_failed_import_leaves_nothing_and_links_or_duplicates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (public, secret) = lab_key();
+    let scan = io::encode_mesh(&Mesh::icosphere(5.0, 2), io::Format::Ply, WriteOptions::default());
+    let entry = |id: u32, file: &str, kind: &str| cusp::case::Entry {
+        id,
+        kind: kind.into(),
+        file: file.into(),
+        original_name: file.trim_start_matches("files/").into(),
+        jaw: "lower".into(),
+        date: "2026-12-01".into(),
+        device: String::new(),
+        sha256: cusp::case::sha256_hex(&scan),
+        bytes: scan.len() as u64,
+    };
+    let manifest = |entries: Vec<cusp::case::Entry>| {
+        serde_json::to_vec(&cusp::case::Manifest {
+            format: cusp::case::FORMAT.into(),
+            case_id: "P0042".into(),
+            entries,
+            audit_length: 0,
+            audit_head: String::new(),
+        })
+        .unwrap()
+    };
+    let reg = tar::EntryType::Regular;
+    // The second entry's kind is refused by `add` after the first was added: nothing may be left behind.
+    let bad_kind = manifest(vec![entry(1, "files/0001-a.ply", "scan"), entry(2, "files/0002-b.ply", "bogus")]);
+    let enc = forged_export(
+        &public,
+        &[("files/0001-a.ply", &scan, reg), ("files/0002-b.ply", &scan, reg), ("manifest.json", &bad_kind, reg)],
+    );
+    let into = dir.path().join("lab").join("case");
+    assert!(Case::import(&enc, std::path::Path::new("x.age"), &secret, &into, "lab").is_err());
+    assert!(!into.exists(), "a failed import left a case behind");
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("lab")).unwrap().collect();
+    assert!(left.is_empty(), "a failed import left {} files behind", left.len());
+    // A link, a name twice: refused, by name.
+    let good = manifest(vec![entry(1, "files/0001-a.ply", "scan")]);
+    for (files, why) in [
+        (
+            vec![("files/0001-a.ply", &scan[..], tar::EntryType::Symlink), ("manifest.json", &good[..], reg)],
+            "not a plain file",
+        ),
+        (
+            vec![("files/0001-a.ply", &scan[..], tar::EntryType::Link), ("manifest.json", &good[..], reg)],
+            "not a plain file",
+        ),
+        (
+            vec![
+                ("files/0001-a.ply", &scan[..], reg),
+                ("files/0001-a.ply", &scan[..], reg),
+                ("manifest.json", &good[..], reg),
+            ],
+            "twice",
+        ),
+        (vec![("files/../../x.ply", &scan[..], reg), ("manifest.json", &good[..], reg)], "unsafe path"),
+    ] {
+        let enc = forged_export(&public, &files);
+        let e = Case::import(&enc, std::path::Path::new("x.age"), &secret, &into, "lab").unwrap_err();
+        assert!(e.to_string().contains(why), "{why}: {e}");
+        assert!(!into.exists());
+    }
+    // A name with two dots in it is no path out of the case: it imports.
+    let dots = manifest(vec![entry(1, "files/0001-lower..ply", "scan")]);
+    let enc = forged_export(&public, &[("files/0001-lower..ply", &scan, reg), ("manifest.json", &dots, reg)]);
+    let case = Case::import(&enc, std::path::Path::new("x.age"), &secret, &into, "lab").unwrap();
+    assert!(case.verify().intact());
+}
+
+#[test]
+fn an_export_without_identifying_text_renames_files_rewrites_patient_ids_and_refuses_what_it_cannot_reencode() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("case");
+    let mut c = Case::create(&root, "P0042", "dr-a").unwrap();
+    c.add(&ply_with_name(), "JohnDoe_lower.ply", "scan", "lower", "2026-11-20", "", "dr-a").unwrap();
+    let labels = br#"{"id_patient": "John Doe 1961-04-02", "jaw": "lower", "labels": [0, 0, 0]}"#;
+    c.add(labels, "JohnDoe_lower.json", "result", "lower", "2026-11-20", "", "dr-a").unwrap();
+    let (public, _) = lab_key();
+    let lab = age::x25519::Identity::generate();
+    let enc = c.export(&[], &lab.to_public().to_string(), false, "dr-a").unwrap();
+    let plain = age::decrypt(&lab, &enc).unwrap();
+    let text = String::from_utf8_lossy(&plain);
+    for leak in ["John", "Doe", "1961", "Jane"] {
+        assert!(!text.contains(leak), "'{leak}' left in the export");
+    }
+    assert!(text.contains("files/0001-scan-lower.ply") && text.contains("files/0002-result-lower.json"), "names");
+    assert!(text.contains("\"id_patient\":\"P0042\""), "the labels carry the case id");
+    // A PLY cusp cannot parse, with a name in its header, is refused by entry, not sent as it is.
+    let mut broken = b"ply\nformat ascii 1.0\ncomment Patient: John Doe MRN 123\nelement vertex 3\n".to_vec();
+    broken.extend_from_slice(b"end_header\n1 2\n");
+    c.add(&broken, "other.ply", "scan", "upper", "2026-11-21", "", "dr-a").unwrap();
+    let e = c.export(&[], &public, false, "dr-a").unwrap_err();
+    assert!(e.to_string().contains("entry 3") && e.to_string().contains("keep-identifying"), "{e}");
+    // An export to a path that cannot be written records nothing.
+    let lines = Case::open(&root).unwrap().audit.len();
+    assert!(c.export_to(dir.path(), &[1, 2], &public, false, "dr-a").is_err());
+    assert_eq!(Case::open(&root).unwrap().audit.len(), lines, "a failed export is in the audit trail");
+    c.export_to(&dir.path().join("out.age"), &[1, 2], &public, false, "dr-a").unwrap();
+    assert_eq!(Case::open(&root).unwrap().audit.len(), lines + 1);
+}

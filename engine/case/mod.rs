@@ -409,18 +409,32 @@ impl Case {
     }
 
     /// Checks every file against its checksum, every manifest entry against the hash the audit trail
-    /// recorded when it was added, and the audit chain itself.
+    /// recorded when it was added and every recorded addition against the manifest (an entry removed with its
+    /// file is found), the case id against the one the trail was created with, and the audit chain itself.
+    /// Only reads: a read-only case can be verified.
     pub fn verify(&self) -> Verification {
         let mut problems = Vec::new();
         let mut notes = Vec::new();
+        let mut seen_ids = std::collections::BTreeSet::new();
         for e in &self.manifest.entries {
+            if !seen_ids.insert(e.id) {
+                problems.push(format!("manifest entry {} is listed twice", e.id));
+            }
+            if !entry_path_ok(&e.file) {
+                problems.push(format!("manifest entry {} names '{}', not a file of files/", e.id, e.file));
+                continue;
+            }
             let p = self.dir.join(&e.file);
-            match std::fs::read(&p) {
+            match std::fs::symlink_metadata(&p) {
                 Err(_) => problems.push(format!("{}: missing (entry {})", e.file, e.id)),
-                Ok(b) if sha256_hex(&b) != e.sha256 => {
-                    problems.push(format!("{}: changed (SHA-256 differs from the manifest; entry {})", e.file, e.id))
-                }
-                Ok(_) => {}
+                Ok(m) if !m.file_type().is_file() => problems
+                    .push(format!("{}: not a regular file (a link or folder in its place; entry {})", e.file, e.id)),
+                Ok(_) => match std::fs::read(&p) {
+                    Err(_) => problems.push(format!("{}: missing (entry {})", e.file, e.id)),
+                    Ok(b) if sha256_hex(&b) != e.sha256 => problems
+                        .push(format!("{}: changed (SHA-256 differs from the manifest; entry {})", e.file, e.id)),
+                    Ok(_) => {}
+                },
             }
             let recorded = format!("manifest-entry {}", entry_hash(e));
             let added =
@@ -433,6 +447,31 @@ impl Case {
                 }
                 Some(_) => {}
             }
+        }
+        // Every addition the trail records is in the manifest: an entry removed together with its file is not
+        // an intact case.
+        for a in self.audit.iter().filter(|a| a.action == "added") {
+            let id =
+                a.detail.strip_prefix("entry ").and_then(|d| d.split(' ').next()).and_then(|i| i.parse::<u32>().ok());
+            match id {
+                Some(id) if self.manifest.entries.iter().any(|e| e.id == id) => {}
+                Some(id) => problems.push(format!(
+                    "audit.log line {}: entry {id} was added, but the manifest no longer lists it (removed)",
+                    a.seq
+                )),
+                None => problems.push(format!("audit.log line {}: an 'added' line that names no entry", a.seq)),
+            }
+        }
+        match self.audit.first() {
+            Some(first) if first.action == "created" => {
+                if first.detail != format!("case {}", self.manifest.case_id) {
+                    problems.push(format!(
+                        "the manifest's case id '{}' is not the one the case was created with ({})",
+                        self.manifest.case_id, first.detail
+                    ));
+                }
+            }
+            _ => problems.push("audit.log does not begin with the case's creation".into()),
         }
         // Files in files/ that no entry names (left by an interrupted add) are harmless but reported.
         if let Ok(rd) = std::fs::read_dir(self.dir.join("files")) {
@@ -472,9 +511,25 @@ impl Case {
         Verification { problems, notes }
     }
 
+    /// [`Case::verify`], and also that the audit trail still holds `head`, a head hash `verify` printed
+    /// earlier and kept elsewhere: a trail cut back and its manifest edited to match is found this way only.
+    pub fn verify_with_head(&self, head: &str) -> Verification {
+        let mut v = self.verify();
+        let head = head.trim();
+        if !self.audit.iter().any(|a| a.hash == head) {
+            v.problems.push(format!(
+                "the audit trail no longer holds the head {} kept earlier: lines were removed or rewritten",
+                short(head)
+            ));
+        }
+        v
+    }
+
     /// Encrypts the chosen entries (all when `ids` is empty) to an age recipient ("age1…"): a tar archive of
-    /// a manifest and the files. Meshes are re-encoded without any header text or comments unless
-    /// `keep_identifying` is set; other files go as they are.
+    /// a manifest and the files, recorded in the audit trail. Unless `keep_identifying` is set nothing of the
+    /// original's text goes out: meshes are re-encoded by cusp's writer (no header text or comments), labels
+    /// JSON carries the case's pseudonymous id as `id_patient`, files are named by entry id, kind and jaw, and a
+    /// file cusp cannot re-encode is refused by name.
     pub fn export(
         &mut self,
         ids: &[u32],
@@ -482,6 +537,34 @@ impl Case {
         keep_identifying: bool,
         user: &str,
     ) -> Result<Vec<u8>, CaseError> {
+        let (encrypted, detail) = self.build_export(ids, recipient, keep_identifying)?;
+        self.locked(|c| c.commit(user, "exported", &detail))?;
+        Ok(encrypted)
+    }
+
+    /// [`Case::export`] written to `out` (atomically); the audit trail records the export only once the file
+    /// is written.
+    pub fn export_to(
+        &mut self,
+        out: &Path,
+        ids: &[u32],
+        recipient: &str,
+        keep_identifying: bool,
+        user: &str,
+    ) -> Result<Vec<u8>, CaseError> {
+        let (encrypted, detail) = self.build_export(ids, recipient, keep_identifying)?;
+        io::write_atomic(out, &encrypted).map_err(|e| io_err(out, e))?;
+        self.locked(|c| c.commit(user, "exported", &format!("{detail} as {}", out.display())))?;
+        Ok(encrypted)
+    }
+
+    /// The encrypted archive of an export and the audit line's detail for it.
+    fn build_export(
+        &self,
+        ids: &[u32],
+        recipient: &str,
+        keep_identifying: bool,
+    ) -> Result<(Vec<u8>, String), CaseError> {
         let r: age::x25519::Recipient = recipient.trim().parse().map_err(|e| CaseError::Invalid {
             path: "recipient".into(),
             message: format!("'{recipient}' is not an age public key (age1…): {e}"),
@@ -506,8 +589,22 @@ impl Case {
                     message: "changed since it was added: not exported".into(),
                 });
             }
-            let bytes = if keep_identifying { bytes } else { strip_identifying(&e.file, bytes) };
             let mut entry = e.clone();
+            let bytes = if keep_identifying {
+                bytes
+            } else {
+                let clean = reencode(&e.file, bytes, &self.manifest.case_id).map_err(|why| CaseError::Invalid {
+                    path: e.file.clone(),
+                    message: format!(
+                        "entry {} {why}: not exported (give --keep-identifying if the recipient may see its text)",
+                        e.id
+                    ),
+                })?;
+                let name = pseudonymous_name(e);
+                entry.file = format!("files/{name}");
+                entry.original_name = name;
+                clean
+            };
             entry.sha256 = sha256_hex(&bytes);
             entry.bytes = bytes.len() as u64;
             append(&mut tar, &entry.file, &bytes)?;
@@ -524,27 +621,31 @@ impl Case {
         let archive = tar.into_inner().map_err(|e| io_err(Path::new("archive"), e))?;
         let encrypted = age::encrypt(&r, &archive).map_err(|e| io_err(Path::new("export"), e))?;
         let ids: Vec<String> = manifest.entries.iter().map(|e| e.id.to_string()).collect();
-        self.commit(
-            user,
-            "exported",
-            &format!(
-                "entries [{}] to {} ({}; sha256 {})",
-                ids.join(","),
-                recipient.trim(),
-                if keep_identifying { "with identifying text" } else { "identifying text stripped" },
-                sha256_hex(&encrypted)
-            ),
-        )?;
-        Ok(encrypted)
+        let detail = format!(
+            "entries [{}] to {} ({}; sha256 {})",
+            ids.join(","),
+            recipient.trim(),
+            if keep_identifying { "with identifying text" } else { "identifying text stripped" },
+            sha256_hex(&encrypted)
+        );
+        Ok((encrypted, detail))
     }
 
     /// Decrypts an export with an age identity ("AGE-SECRET-KEY-1…") and creates a new case from it in
-    /// `dir`, checking every file against the exported manifest.
+    /// `dir`, checking every file against the exported manifest. The case is built in a temporary folder
+    /// beside `dir` and renamed into place only when every file has checked: a failed import leaves nothing.
+    /// Archives holding links, folders other than `files/`, a name twice or a path leaving the case are refused.
     pub fn import(encrypted: &[u8], source: &Path, identity: &str, dir: &Path, user: &str) -> Result<Case, CaseError> {
         let id: age::x25519::Identity = identity.trim().parse().map_err(|e| CaseError::Invalid {
             path: "identity".into(),
             message: format!("not an age secret key: {e}"),
         })?;
+        if dir.exists() && std::fs::read_dir(dir).map_err(|e| io_err(dir, e))?.next().is_some() {
+            return Err(CaseError::Invalid {
+                path: dir.display().to_string(),
+                message: "exists and is not empty: a case is never created over other files".into(),
+            });
+        }
         let archive = age::decrypt(&id, encrypted).map_err(|e| CaseError::Export {
             path: source.display().to_string(),
             message: match e {
@@ -557,8 +658,17 @@ impl Case {
         for f in ar.entries().map_err(|e| export_err(source, e))? {
             let mut f = f.map_err(|e| export_err(source, e))?;
             let name = f.path().map_err(|e| export_err(source, e))?.to_string_lossy().to_string();
-            if name.contains("..") || name.starts_with('/') {
+            if !f.header().entry_type().is_file() {
+                return Err(export_err(
+                    source,
+                    format!("'{name}' in the archive is not a plain file (a link or folder)"),
+                ));
+            }
+            if name != "manifest.json" && !entry_path_ok(&name) {
                 return Err(export_err(source, format!("unsafe path '{name}' in the archive")));
+            }
+            if files.iter().any(|(n, _)| *n == name) {
+                return Err(export_err(source, format!("'{name}' is in the archive twice")));
             }
             let mut b = Vec::new();
             f.read_to_end(&mut b).map_err(|e| export_err(source, e))?;
@@ -569,8 +679,12 @@ impl Case {
             .find(|f| f.0 == "manifest.json")
             .ok_or_else(|| export_err(source, "no manifest in the archive"))?;
         let manifest: Manifest = serde_json::from_slice(&manifest_bytes.1).map_err(|e| export_err(source, e))?;
-        let mut case = Case::create(dir, &manifest.case_id, user)?;
+        // Every listed file is there once and checks before anything is written.
+        let mut listed = std::collections::BTreeSet::new();
         for e in &manifest.entries {
+            if !listed.insert(e.file.as_str()) {
+                return Err(export_err(source, format!("{} is listed twice in the exported manifest", e.file)));
+            }
             let (_, bytes) = files
                 .iter()
                 .find(|f| f.0 == e.file)
@@ -578,15 +692,43 @@ impl Case {
             if sha256_hex(bytes) != e.sha256 {
                 return Err(export_err(source, format!("{}: checksum differs from the exported manifest", e.file)));
             }
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        let stem = dir.file_name().map_or("case".into(), |n| n.to_string_lossy().to_string());
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{stem}.importing-"))
+            .tempdir_in(parent)
+            .map_err(|e| io_err(parent, e))?;
+        let inner = staging.path().join("case");
+        let mut case = Case::create(&inner, &manifest.case_id, user)?;
+        for e in &manifest.entries {
+            let (_, bytes) = files.iter().find(|f| f.0 == e.file).expect("checked above");
             case.add(bytes, &e.original_name, &e.kind, &e.jaw, &e.date, &e.device, user)?;
         }
         case.record(user, "imported", &format!("from {} (sha256 {})", source.display(), sha256_hex(encrypted)))?;
-        Ok(case)
+        let v = case.verify();
+        if !v.intact() {
+            return Err(export_err(source, format!("the imported case does not verify: {}", v.problems.join("; "))));
+        }
+        if dir.exists() {
+            std::fs::remove_dir(dir).map_err(|e| io_err(dir, e))?;
+        }
+        std::fs::rename(&inner, dir).map_err(|e| io_err(dir, e))?;
+        Case::open(dir)
     }
 }
 
 fn export_err(source: &Path, e: impl std::fmt::Display) -> CaseError {
     CaseError::Export { path: source.display().to_string(), message: e.to_string() }
+}
+
+/// Whether an entry's path is one plain file name inside files/ (nothing else is ever written by `add`).
+fn entry_path_ok(file: &str) -> bool {
+    let mut parts = Path::new(file).components();
+    matches!(parts.next(), Some(std::path::Component::Normal(f)) if f == "files")
+        && matches!(parts.next(), Some(std::path::Component::Normal(_)))
+        && parts.next().is_none()
 }
 
 fn short(h: &str) -> &str {
@@ -607,12 +749,36 @@ fn append(tar: &mut tar::Builder<Vec<u8>>, name: &str, bytes: &[u8]) -> Result<(
     tar.append_data(&mut h, name, bytes).map_err(|e| io_err(Path::new(name), e))
 }
 
-/// A mesh re-encoded by cusp's own writer (no header text, comments or names from the original); anything
-/// that is not a mesh cusp reads is returned unchanged.
-pub fn strip_identifying(name: &str, bytes: Vec<u8>) -> Vec<u8> {
-    let Ok(format) = io::Format::from_path(Path::new(name)) else { return bytes };
-    match io::parse_mesh(&bytes, format) {
-        Ok(mesh) => io::encode_mesh(&mesh, format, WriteOptions::default()),
-        Err(_) => bytes,
+/// A file re-encoded with nothing of its original text: a mesh by cusp's writer, a JSON document with
+/// `id_patient` (the Teeth3DS labels' patient field) set to the case id; or why it cannot be.
+fn reencode(name: &str, bytes: Vec<u8>, case_id: &str) -> Result<Vec<u8>, String> {
+    let ext = Path::new(name).extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if ext == "json" {
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("is not JSON cusp can re-encode ({e})"))?;
+        if let Some(obj) = doc.as_object_mut() {
+            if obj.contains_key("id_patient") {
+                obj.insert("id_patient".into(), serde_json::Value::String(case_id.into()));
+            }
+        }
+        return Ok(serde_json::to_vec(&doc).expect("a parsed document serialises"));
     }
+    let format = io::Format::from_path(Path::new(name)).map_err(|_| format!("({ext}) is no mesh or JSON"))?;
+    let mesh = io::parse_mesh(&bytes, format).map_err(|e| format!("cannot be read as a mesh ({e})"))?;
+    Ok(io::encode_mesh(&mesh, format, WriteOptions::default()))
+}
+
+/// An exported file's name that says only what it is: entry id, kind, jaw and the original's extension
+/// (`0003-scan-lower.ply`).
+fn pseudonymous_name(e: &Entry) -> String {
+    let ext: String = Path::new(&e.file)
+        .extension()
+        .map(|x| x.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let jaw = if e.jaw.is_empty() { String::new() } else { format!("-{}", e.jaw) };
+    let ext = if ext.is_empty() { String::new() } else { format!(".{ext}") };
+    format!("{:04}-{}{jaw}{ext}", e.id, e.kind)
 }

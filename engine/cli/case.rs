@@ -38,22 +38,21 @@ pub enum CaseCommand {
         #[arg(long, env = "USER", default_value = "unknown")]
         user: String,
     },
-    /// Lists the entries (recorded as opened by the user).
+    /// Lists the entries (only reads: works on a read-only case, writes nothing).
     List {
         /// Case folder.
         dir: PathBuf,
-        /// Who looks.
-        #[arg(long, env = "USER", default_value = "unknown")]
-        user: String,
     },
-    /// Checks every file against its checksum and the audit trail's hash chain; exit status 1 if anything
-    /// is wrong, naming each changed or missing file.
+    /// Checks every file against its checksum, the manifest against the audit trail both ways and the trail's
+    /// hash chain; exit status 1 if anything is wrong, naming each changed, missing or removed entry. Prints
+    /// the trail's head hash: keep it elsewhere and pass it as --head next time, which also catches a trail
+    /// cut back with its manifest edited to match. Only reads.
     Verify {
         /// Case folder.
         dir: PathBuf,
-        /// Who checks.
-        #[arg(long, env = "USER", default_value = "unknown")]
-        user: String,
+        /// A head hash printed by an earlier verify: the trail must still hold it.
+        #[arg(long)]
+        head: Option<String>,
     },
     /// Writes chosen entries encrypted to a recipient's age public key; mesh header text is stripped.
     /// Example: cusp case export case-0042 --to age1… --entries 1,2 --out for-lab.age
@@ -113,8 +112,8 @@ pub fn run(c: CaseCommand) -> Result<()> {
             let e = case.add(&bytes, name, &kind, &jaw, &date, &device, &user)?;
             eprintln!("added entry {} ({}, sha256 {})", e.id, e.file, e.sha256);
         }
-        CaseCommand::List { dir, user } => {
-            let mut case = Case::open(&dir)?;
+        CaseCommand::List { dir } => {
+            let case = Case::open(&dir)?;
             println!("case {} — {} entries", case.manifest.case_id, case.manifest.entries.len());
             for e in &case.manifest.entries {
                 // Fields come from whoever added the entry: no terminal control characters reach the screen.
@@ -130,11 +129,13 @@ pub fn run(c: CaseCommand) -> Result<()> {
                     clean(&e.file)
                 );
             }
-            case.record(&user, "listed", "")?;
         }
-        CaseCommand::Verify { dir, user } => {
-            let mut case = Case::open(&dir)?;
-            let v = case.verify();
+        CaseCommand::Verify { dir, head } => {
+            let case = Case::open(&dir)?;
+            let v = match &head {
+                Some(h) => case.verify_with_head(h),
+                None => case.verify(),
+            };
             for p in &v.problems {
                 eprintln!("problem: {p}");
             }
@@ -142,7 +143,6 @@ pub fn run(c: CaseCommand) -> Result<()> {
                 eprintln!("note: {n}");
             }
             anyhow::ensure!(v.intact(), "{}: {} problem(s) found", dir.display(), v.problems.len());
-            case.record(&user, "verified", &format!("{} entries intact", case.manifest.entries.len()))?;
             eprintln!(
                 "{}: {} entries intact; audit trail of {} lines, head {}",
                 dir.display(),
@@ -160,8 +160,7 @@ pub fn run(c: CaseCommand) -> Result<()> {
                 dir.display(),
                 v.problems.join("; ")
             );
-            let bytes = case.export(&entries, &to, keep_identifying, &user)?;
-            io::write_atomic(&out, &bytes)?;
+            let bytes = case.export_to(&out, &entries, &to, keep_identifying, &user)?;
             eprintln!("wrote {} ({} bytes, encrypted to {})", out.display(), bytes.len(), to.trim());
         }
         CaseCommand::Import { file, identity, into, user } => {
