@@ -69,9 +69,9 @@ pub fn run(a: Args) -> Result<()> {
         }
         None => None,
     };
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let set = io::OutputSet::begin(&out)?;
     let colours = cusp::implant::residual_colors(&mesh, &fits, 0.05);
-    io::write_mesh(out.join("residuals.ply"), &mesh.clone().with_colors(colours)?, WriteOptions::default())?;
+    io::write_mesh(set.file("residuals.ply")?, &mesh.clone().with_colors(colours)?, WriteOptions::default())?;
     let report = serde_json::json!({
         "units": "mm (angles in degrees)",
         "frame": "the scan's",
@@ -80,7 +80,8 @@ pub fn run(a: Args) -> Result<()> {
         "pairs": cusp::implant::pairs(&fits),
         "verification": comparison,
     });
-    io::write_atomic(&out.join("implants.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
+    io::write_atomic(&set.file("implants.json")?, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    set.commit()?;
     for f in &fits {
         let site = f.site.map_or("?".to_string(), |s| s.to_string());
         let [x, y, z] = f.platform;

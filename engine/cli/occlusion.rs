@@ -66,14 +66,14 @@ pub fn run(a: Args) -> Result<()> {
     let (ul, ll) = (teeth_of(&u, &upper, upper_labels.as_deref())?.0, teeth_of(&l, &lower, lower_labels.as_deref())?.0);
     let occ = cusp::occlusion::analyse(&u, &l, (&ul, &ll), &placement, &opts)
         .with_context(|| format!("{} and {} are not in a bite", upper.display(), lower.display()))?;
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let set = io::OutputSet::begin(&out)?;
     let placed = match &placement {
         cusp::occlusion::Placement::AsGiven => None,
         cusp::occlusion::Placement::Registered(_) => Some("lower.bite.ply"),
         cusp::occlusion::Placement::Settled(_) => Some("lower.settled.ply"),
     };
     if let Some(name) = placed {
-        io::write_mesh(out.join(name), &l, WriteOptions::default())?;
+        io::write_mesh(set.file(name)?, &l, WriteOptions::default())?;
     }
     for (name, mesh, d) in [("upper", &u, &occ.upper_distances), ("lower", &l, &occ.lower_distances)] {
         // Colours to look at, and the signed distance itself (mm, the PLY's `quality`) to re-threshold.
@@ -81,9 +81,10 @@ pub fn run(a: Args) -> Result<()> {
             .clone()
             .with_colors(d.iter().map(|&x| cusp::occlusion::band_color(x)).collect())?
             .with_values(d.clone())?;
-        io::write_mesh(out.join(format!("{name}.contacts.ply")), &coloured, WriteOptions::default())?;
+        io::write_mesh(set.file(&format!("{name}.contacts.ply"))?, &coloured, WriteOptions::default())?;
     }
-    io::write_atomic(&out.join("occlusion.json"), serde_json::to_string_pretty(&occ)?.as_bytes())?;
+    io::write_atomic(&set.file("occlusion.json")?, serde_json::to_string_pretty(&occ)?.as_bytes())?;
+    set.commit()?;
     eprintln!(
         "{} contact regions on the upper, {} on the lower; wrote {}",
         occ.upper_contacts.len(),

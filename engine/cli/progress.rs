@@ -48,19 +48,20 @@ pub fn run(a: Args) -> Result<()> {
     let stable = plan.as_ref().map(cusp::progress::unmoved_in_plan);
     let (mut progress, t0_from_t1) = cusp::progress::compare(&m0, &dentition, &m1, stable.as_deref(), &opts)?;
     let after_in_0 = m1.transformed(&t0_from_t1);
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let set = io::OutputSet::begin(&out)?;
     let coloured = |reference: &cusp::mesh::Mesh| -> Result<cusp::mesh::Mesh> {
         let d = cusp::occlusion::signed_distances(&after_in_0, reference, 2.0);
         let c = d.iter().map(|&x| cusp::colormap::diverging_color(-x / 0.5)).collect();
         Ok(after_in_0.clone().with_colors(c)?.with_values(d)?)
     };
-    io::write_mesh(out.join("after_vs_before.ply"), &coloured(&m0)?, WriteOptions::default())?;
+    io::write_mesh(set.file("after_vs_before.ply")?, &coloured(&m0)?, WriteOptions::default())?;
     if let (Some(p), Some(k)) = (&plan, stage) {
         cusp::progress::against_plan(&mut progress, p, k)?;
         let planned = cusp::staging::stage_mesh(&m0, &dentition, &p.stages[k]);
-        io::write_mesh(out.join("after_vs_plan.ply"), &coloured(&planned)?, WriteOptions::default())?;
+        io::write_mesh(set.file("after_vs_plan.ply")?, &coloured(&planned)?, WriteOptions::default())?;
     }
-    io::write_atomic(&out.join("progress.json"), serde_json::to_string_pretty(&progress)?.as_bytes())?;
+    io::write_atomic(&set.file("progress.json")?, serde_json::to_string_pretty(&progress)?.as_bytes())?;
+    set.commit()?;
     let s = &progress.superimposition;
     eprintln!(
         "superimposed on teeth {:?}{} — {:.0} µm RMS, {:.0}% within 0.1 mm",

@@ -36,7 +36,7 @@ pub fn run(a: Args) -> Result<()> {
             }
         }
     }
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let set = io::OutputSet::begin(&out)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mesh");
     let labels = Teeth3dsLabels {
         id_patient: stem.to_string(),
@@ -44,15 +44,16 @@ pub fn run(a: Args) -> Result<()> {
         labels: seg.labels.clone(),
         instances: seg.instances.clone(),
     };
-    labels.write(out.join(format!("{stem}.labels.json")))?;
+    labels.write(set.file(&format!("{stem}.labels.json"))?)?;
     let colors = seg.labels.iter().map(|&l| cusp::colormap::label_color(l)).collect();
     let coloured = mesh.clone().with_colors(colors)?.with_labels(seg.labels.clone())?;
-    io::write_mesh(out.join(format!("{stem}.segmented.ply")), &coloured, WriteOptions::default())?;
+    io::write_mesh(set.file(&format!("{stem}.segmented.ply"))?, &coloured, WriteOptions::default())?;
     let landmarks = cusp::landmark::find_landmarks(&mesh, &seg.dentition);
     let key = path.file_name().and_then(|s| s.to_str()).unwrap_or("mesh");
     for file in [format!("{stem}.landmarks.json"), format!("{stem}.landmarks.mrk.json")] {
-        cusp::landmark::write_landmarks(&out.join(file), &landmarks, key)?;
+        cusp::landmark::write_landmarks(&set.file(&file)?, &landmarks, key)?;
     }
+    set.commit()?;
     eprintln!("{} jaw, teeth (FDI) {:?}; wrote {}", seg.frame.jaw.as_str(), seg.teeth, out.display());
     Ok(())
 }

@@ -58,16 +58,18 @@ pub fn run(a: Args) -> Result<()> {
     let pattern = cusp::staging::Sequencing::parse(&sequencing).expect("clap checked the name");
     let plan = cusp::staging::plan_sequenced(&mesh, &dentition, &setup, &limits, pattern)?;
     let space = cusp::staging::space_analysis(&mesh, &dentition);
-    let stages_dir = out.join("stages");
-    std::fs::create_dir_all(&stages_dir).with_context(|| format!("cannot create {}", stages_dir.display()))?;
+    // The stage models are the run's own folder, replaced whole: no stale stage of an earlier, longer plan stays.
+    let mut set = io::OutputSet::begin(&out)?;
+    let stages_dir = set.own_folder("stages")?;
     for st in &plan.stages {
         let m = cusp::staging::stage_mesh(&mesh, &dentition, st);
         io::write_mesh(stages_dir.join(format!("stage_{:02}.stl", st.index)), &m, WriteOptions::default())?;
     }
-    io::write_atomic(&out.join("movement.svg"), cusp::staging::movement_chart_svg(&plan).as_bytes())?;
-    io::write_atomic(&out.join("setup.json"), serde_json::to_string_pretty(&setup)?.as_bytes())?;
-    io::write_atomic(&out.join("space.json"), serde_json::to_string_pretty(&space)?.as_bytes())?;
-    io::write_atomic(&out.join("plan.json"), serde_json::to_string_pretty(&plan)?.as_bytes())?;
+    io::write_atomic(&set.file("movement.svg")?, cusp::staging::movement_chart_svg(&plan).as_bytes())?;
+    io::write_atomic(&set.file("setup.json")?, serde_json::to_string_pretty(&setup)?.as_bytes())?;
+    io::write_atomic(&set.file("space.json")?, serde_json::to_string_pretty(&space)?.as_bytes())?;
+    io::write_atomic(&set.file("plan.json")?, serde_json::to_string_pretty(&plan)?.as_bytes())?;
+    set.commit()?;
     eprintln!(
         "{} stages (at least {} needed), {} IPR contacts; {}",
         plan.stages.len() - 1,

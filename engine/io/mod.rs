@@ -15,7 +15,7 @@ mod text;
 pub mod vtk;
 pub mod vtp;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, OutputSet};
 pub use error::{IoError, ParseError, Place};
 pub use labels::Teeth3dsLabels;
 

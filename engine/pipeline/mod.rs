@@ -686,12 +686,16 @@ pub fn run_to_dir(s: &Scenario, out: &Path, progress: Progress) -> Result<Vec<Ch
         }
         io::write_mesh(&path, m, WriteOptions::default())?;
     }
-    // Swap the finished folder into place.
+    // Swap the finished folder into place: the old one is moved aside first (never a moment with neither
+    // whole), then removed.
     let keep = tmp.keep();
     if out.exists() {
-        std::fs::remove_dir_all(out).map_err(|e| io_err(out, e))?;
+        let old = tempfile::Builder::new().prefix(".cusp-old-").tempdir_in(parent).map_err(|e| io_err(parent, e))?;
+        std::fs::rename(out, old.path().join("previous")).map_err(|e| io_err(out, e))?;
+        std::fs::rename(&keep, out).map_err(|e| io_err(out, e))?;
+    } else {
+        std::fs::rename(&keep, out).map_err(|e| io_err(out, e))?;
     }
-    std::fs::rename(&keep, out).map_err(|e| io_err(out, e))?;
     Ok(result.checks)
 }
 
