@@ -13,6 +13,17 @@ pub enum SegmentError {
         /// Triangles in the file.
         faces: usize,
     },
+    /// Most vertices belong to no triangle: a point cloud with a few faces, not a surface scan.
+    #[error(
+        "{loose} of the mesh's {vertices} vertices belong to no triangle: a point cloud or a broken export, not a \
+         surface scan (export the mesh, not the points)"
+    )]
+    LooseVertices {
+        /// Vertices no triangle uses.
+        loose: usize,
+        /// All vertices.
+        vertices: usize,
+    },
     /// Larger than any jaw.
     #[error(
         "the mesh spans {span_mm:.0} mm, more than any dental arch (< {max_mm:.0} mm); a stray triangle far from \
@@ -65,6 +76,9 @@ pub const ARCH_MIN_MM: f64 = 20.0;
 /// Crowns stand at least this high above their gum (mm); measured 9.9–24 mm over the arch, 5–7 mm for a
 /// single crown, 0 for a plane.
 pub const ARCH_MIN_HEIGHT_MM: f64 = 4.0;
+/// At most this share of a scan's vertices may belong to no triangle (exports carry none, or a handful left
+/// by cleaning; a point cloud with a few faces has nearly all of them loose).
+const MAX_LOOSE_SHARE: f64 = 0.5;
 /// Concave enough to be a crease (1/mm): bending inward with a radius under 5 mm.
 const CREASE_K: f64 = 0.2;
 /// The least share of the area that is creased (%). Measured: real arches 28–45 %, single crowns 13–25 %,
@@ -79,6 +93,10 @@ pub fn check_surface(mesh: &Mesh) -> Result<(), SegmentError> {
         return Err(SegmentError::NoSurface { faces: mesh.face_count() });
     }
     let used = used_vertices(mesh);
+    let loose = used.iter().filter(|u| !**u).count();
+    if loose as f64 > MAX_LOOSE_SHARE * used.len() as f64 {
+        return Err(SegmentError::LooseVertices { loose, vertices: used.len() });
+    }
     let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
     for (p, _) in mesh.positions().iter().zip(&used).filter(|(_, u)| **u) {
         for k in 0..3 {
