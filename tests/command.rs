@@ -165,11 +165,32 @@ fn phantom_fuse_and_eval_scan_from_the_command_line() {
     let o = cusp(&["phantom".as_ref(), "--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.as_os_str()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let fused = dir.path().join("lower_scan.ply");
-    let o = cusp(&["fuse".as_ref(), out.join("scan/lower").as_os_str(), "--out".as_ref(), fused.as_os_str()]);
+    let session = dir.path().join("lower.session");
+    let o = cusp(&[
+        "fuse".as_ref(),
+        out.join("scan/lower").as_os_str(),
+        "--out".as_ref(),
+        fused.as_os_str(),
+        "--save".as_ref(),
+        session.as_os_str(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("lower_scan.fuse.json")).unwrap()).unwrap();
     assert_eq!(report["skipped"], 0);
+    // The upper jaw's frames given to continue the lower's session: refused early, nothing written.
+    let wrong = dir.path().join("wrong.ply");
+    let o = cusp(&[
+        "fuse".as_ref(),
+        out.join("scan/upper").as_os_str(),
+        "--continue".as_ref(),
+        session.as_os_str(),
+        "--out".as_ref(),
+        wrong.as_os_str(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("do not register onto the session"), "{err}");
+    assert!(!wrong.exists() && !dir.path().join("wrong.fuse.json").exists());
     let o = cusp(&[
         "eval".as_ref(),
         "scan".as_ref(),

@@ -29,6 +29,9 @@ pub struct Args {
     pub loop_closure: bool,
 }
 
+/// A scan stops once this many of its frames, and more than half of those tried, failed to register.
+const GIVE_UP_AFTER: usize = 10;
+
 /// Runs `cusp fuse`.
 pub fn run(a: Args) -> Result<()> {
     let Args { frames, out, voxel, no_odometry, resume, save, loop_closure } = a;
@@ -51,9 +54,26 @@ pub fn run(a: Args) -> Result<()> {
     let bar = indicatif::ProgressBar::new(raw.frames.len() as u64);
     let mut reports = Vec::new();
     let started = std::time::Instant::now();
-    for f in &raw.frames {
+    let mut skipped = 0;
+    for (k, f) in raw.frames.iter().enumerate() {
         let guess = if no_odometry { None } else { f.entry.odometry_guess.map(|g| g.to_isometry()) };
         let r = session.register_frame(&f.depth, guess.as_ref());
+        if matches!(r.status, cusp::scan::FrameStatus::Skipped(_)) {
+            skipped += 1;
+        }
+        // Frames that mostly do not register are not this scan (another jaw, another patient, a session of
+        // something else): stop early rather than try every one, and write nothing.
+        let tried = k + 1;
+        let hopeless = skipped >= GIVE_UP_AFTER && 2 * skipped > tried;
+        if hopeless || (tried == raw.frames.len() && 2 * skipped > tried) {
+            bar.finish_and_clear();
+            anyhow::bail!(
+                "{skipped} of the first {tried} frames in {} do not register{}: they are not part of this scan \
+                 (another jaw or patient?); nothing written",
+                frames.display(),
+                resume.as_ref().map_or(String::new(), |p| format!(" onto the session {}", p.display()))
+            );
+        }
         reports.push(serde_json::json!({
             "file": f.entry.file,
             "status": match &r.status { cusp::scan::FrameStatus::Skipped(why) => format!("skipped: {why}"), s => format!("{s:?}").to_lowercase() },
@@ -79,7 +99,6 @@ pub fn run(a: Args) -> Result<()> {
     let mesh = cusp::scan::surface_nets::extract(&session.volume, 2.0, 500);
     anyhow::ensure!(!mesh.is_empty(), "no surface could be fused from {}", frames.display());
     io::write_mesh(&out, &mesh, WriteOptions::default())?;
-    let skipped = reports.iter().filter(|r| r["status"].as_str().is_some_and(|s| s.starts_with("skipped"))).count();
     let report = serde_json::json!({ "frames": reports.len(), "skipped": skipped, "voxel_mm": voxel, "triangles": mesh.face_count(), "loop_closure": loops, "per_frame": reports });
     let report_path = out.with_extension("fuse.json");
     io::write_atomic(&report_path, serde_json::to_string_pretty(&report)?.as_bytes())?;
