@@ -5,10 +5,12 @@
 //! (`fronts`), place one tooth per stretch of arch outward from the midline (widths, embrasure grooves), and
 //! grow each tooth from its stretch's middle until neighbours meet in their embrasure.
 
+mod arch_line;
 mod fronts;
 mod gate;
 mod orient;
 mod params;
+mod regions;
 mod teeth;
 
 pub use gate::{
