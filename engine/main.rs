@@ -87,6 +87,12 @@ enum Command {
     /// Writes report.html, report.json, the meshes and scenario.resolved.toml (re-run it with cusp run).
     /// Example: cusp report --upper U.stl --lower L.stl --settle --out reports/out/P0042
     Report(cli::report::Args),
+    /// Many cases: each scenario (a folder of *.toml or a list file) run by its own cusp process into
+    /// DIR/cases/<name>/ with its log in DIR/logs/; a failed case is recorded and the others go on; cases
+    /// already finished are skipped when the batch is run again; DIR/summary.csv and summary.json list
+    /// status, time and the key figures. Exit status 1 when any case failed.
+    /// Example: cusp batch cases/ --out batch-2026-12-08 --jobs 2
+    Batch(cli::batch::Args),
     /// The demo: cusp run scenarios/demo.toml (built into the binary, so it runs from anywhere).
     Demo(cli::demo::Args),
     /// Case records: scans and results with checksums, an audit trail and encrypted export for a lab.
@@ -110,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Progress(a) => cli::progress::run(a),
         Command::Run(a) => cli::run::run(a),
         Command::Report(a) => cli::report::run(a),
+        Command::Batch(a) => cli::batch::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::Case(c) => cli::case::run(c),
         Command::Eval(c) => cli::eval::run(c),

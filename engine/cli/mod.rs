@@ -1,6 +1,7 @@
 //! The command's subcommands, one file each (arguments and printing; the work is the library's), and the
 //! helpers they share.
 
+pub mod batch;
 pub mod case;
 pub mod convert;
 pub mod demo;

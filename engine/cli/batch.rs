@@ -1,0 +1,228 @@
+//! `cusp batch`: many cases, each run by its own `cusp run` process into its own folder, with its own log;
+//! a failure is recorded and the rest go on; finished cases are skipped when the batch is run again.
+
+use super::*;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+
+// The arguments of `cusp batch`; its help text is the doc comment of `Command::Batch` in main.rs.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The cases: a folder of scenario files (*.toml, in name order) or a text file listing one scenario
+    /// file per line (relative to the list; blank lines and lines starting with # are skipped).
+    pub cases: PathBuf,
+    /// Output folder: DIR/cases/<name>/ per case, DIR/logs/<name>.log, DIR/summary.csv and summary.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Cases run at once (each a process of its own; the cores are shared among them).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+}
+
+/// One case of a batch and how it went.
+struct Outcome {
+    name: String,
+    scenario: PathBuf,
+    /// done, done earlier, failed.
+    status: &'static str,
+    seconds: f64,
+    /// The error the case wrote to its log when it failed.
+    error: String,
+    /// From its report.json: teeth found per jaw, warnings, sections not run, checks failed.
+    figures: serde_json::Value,
+}
+
+/// The scenario files of a batch, in order.
+fn case_files(cases: &Path) -> Result<Vec<PathBuf>> {
+    if cases.is_dir() {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(cases)
+            .with_context(|| format!("cannot read {}", cases.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        v.sort();
+        return Ok(v);
+    }
+    let text = std::fs::read_to_string(cases).with_context(|| format!("cannot read {}", cases.display()))?;
+    let base = cases.parent().unwrap_or(Path::new("."));
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| base.join(l)).collect())
+}
+
+/// The figures a lab reads first, from a finished case's report.json.
+fn figures(report: &Path) -> serde_json::Value {
+    let Ok(r) = std::fs::read(report)
+        .map_err(|_| ())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|_| ()))
+    else {
+        return serde_json::Value::Null;
+    };
+    let teeth = |jaw: &str| r["segmentation"][jaw]["teeth"].as_array().map(Vec::len);
+    let count = |k: &str| r[k].as_array().map(Vec::len);
+    let failed = r["checks"].as_array().map(|c| c.iter().filter(|c| c["passed"] == false).count());
+    serde_json::json!({
+        "teeth_upper": teeth("upper"),
+        "teeth_lower": teeth("lower"),
+        "warnings": count("warnings"),
+        "not_run": count("skipped"),
+        "checks_failed": failed,
+    })
+}
+
+/// Runs `cusp batch`.
+pub fn run(a: Args) -> Result<()> {
+    let Args { cases, out, jobs } = a;
+    let files = case_files(&cases)?;
+    anyhow::ensure!(!files.is_empty(), "{}: no scenario files", cases.display());
+    // Every case is read before any runs: a name twice, or a file that is no scenario, stops the batch here.
+    let mut named: Vec<(String, PathBuf)> = Vec::new();
+    for f in &files {
+        let s = cusp::pipeline::Scenario::read(f)?;
+        if let Some((_, other)) = named.iter().find(|(n, _)| *n == s.name) {
+            anyhow::bail!(
+                "{} and {} are both named '{}': each case needs a name of its own",
+                other.display(),
+                f.display(),
+                s.name
+            );
+        }
+        named.push((s.name, f.clone()));
+    }
+    for sub in ["cases", "logs"] {
+        std::fs::create_dir_all(out.join(sub)).with_context(|| format!("cannot create {}", out.join(sub).display()))?;
+    }
+    let exe = std::env::current_exe().context("cannot find the cusp executable to run the cases")?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_case = (cores / jobs as usize).max(1).to_string();
+    let bar = indicatif::ProgressBar::new(named.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} cases ({elapsed}, {eta} left) {msg}")
+            .expect("valid template"),
+    );
+    let queue = Mutex::new(named.iter().enumerate());
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..named.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let Some((i, (name, scenario))) = queue.lock().expect("queue").next() else { break };
+                let dir = out.join("cases").join(name);
+                let log = out.join("logs").join(format!("{name}.log"));
+                let started = std::time::Instant::now();
+                let outcome = if dir.join("report.json").exists() {
+                    Outcome {
+                        name: name.clone(),
+                        scenario: scenario.clone(),
+                        status: "done earlier",
+                        seconds: 0.0,
+                        error: String::new(),
+                        figures: figures(&dir.join("report.json")),
+                    }
+                } else {
+                    let ran = std::fs::File::create(&log).and_then(|f| {
+                        let err = f.try_clone()?;
+                        std::process::Command::new(&exe)
+                            .arg("run")
+                            .arg(scenario)
+                            .arg("--out")
+                            .arg(&dir)
+                            .env("RAYON_NUM_THREADS", &per_case)
+                            .stdout(f)
+                            .stderr(err)
+                            .status()
+                    });
+                    let seconds = started.elapsed().as_secs_f64();
+                    // The case's own error line (cusp prints it as "error: …"), else the last line it wrote.
+                    let last_line = || {
+                        let text = std::fs::read_to_string(&log).unwrap_or_default();
+                        let error = text.lines().find_map(|l| l.strip_prefix("error: "));
+                        error.or_else(|| text.lines().rev().find(|l| !l.trim().is_empty())).unwrap_or("").to_string()
+                    };
+                    match ran {
+                        Ok(st) if st.success() => Outcome {
+                            name: name.clone(),
+                            scenario: scenario.clone(),
+                            status: "done",
+                            seconds,
+                            error: String::new(),
+                            figures: figures(&dir.join("report.json")),
+                        },
+                        Ok(st) => Outcome {
+                            name: name.clone(),
+                            scenario: scenario.clone(),
+                            status: "failed",
+                            seconds,
+                            error: if st.code().is_some() { last_line() } else { format!("killed ({st})") },
+                            figures: serde_json::Value::Null,
+                        },
+                        Err(e) => Outcome {
+                            name: name.clone(),
+                            scenario: scenario.clone(),
+                            status: "failed",
+                            seconds,
+                            error: format!("cannot run the case: {e}"),
+                            figures: serde_json::Value::Null,
+                        },
+                    }
+                };
+                bar.set_message(format!("{name}: {}", outcome.status));
+                bar.inc(1);
+                results.lock().expect("results")[i] = Some(outcome);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let results: Vec<Outcome> = results.into_inner().expect("results").into_iter().flatten().collect();
+    // The summary, in the batch's order.
+    let mut csv =
+        String::from("name,status,seconds,teeth_upper,teeth_lower,warnings,not_run,checks_failed,scenario,error\n");
+    let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\"").replace(['\n', '\r'], " "));
+    let num = |v: &serde_json::Value| v.as_u64().map_or(String::new(), |n| n.to_string());
+    for r in &results {
+        let f = &r.figures;
+        let _ = writeln!(
+            csv,
+            "{},{},{:.1},{},{},{},{},{},{},{}",
+            field(&r.name),
+            r.status,
+            r.seconds,
+            num(&f["teeth_upper"]),
+            num(&f["teeth_lower"]),
+            num(&f["warnings"]),
+            num(&f["not_run"]),
+            num(&f["checks_failed"]),
+            field(&r.scenario.display().to_string()),
+            field(&r.error)
+        );
+    }
+    let json: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.name, "status": r.status, "seconds": (r.seconds * 10.0).round() / 10.0,
+                "scenario": r.scenario.display().to_string(), "error": r.error, "figures": r.figures,
+                "output": out.join("cases").join(&r.name).display().to_string(),
+                "log": out.join("logs").join(format!("{}.log", r.name)).display().to_string(),
+            })
+        })
+        .collect();
+    io::write_atomic(&out.join("summary.csv"), csv.as_bytes())?;
+    io::write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&json)?.as_bytes())?;
+    let failed = results.iter().filter(|r| r.status == "failed").count();
+    let earlier = results.iter().filter(|r| r.status == "done earlier").count();
+    eprintln!(
+        "{} cases: {} done, {earlier} done earlier, {failed} failed; summary in {}",
+        results.len(),
+        results.len() - failed - earlier,
+        out.join("summary.csv").display()
+    );
+    for r in results.iter().filter(|r| r.status == "failed") {
+        eprintln!(
+            "failed — {}: {} (log {})",
+            r.name,
+            r.error,
+            out.join("logs").join(format!("{}.log", r.name)).display()
+        );
+    }
+    anyhow::ensure!(failed == 0, "{failed} of {} cases failed", results.len());
+    Ok(())
+}
