@@ -19,6 +19,7 @@ fn spec() -> PhantomSpec {
                 ToothMove { fdi: 11, translation_mm: [0.3, 0.5, -0.2], rotation_deg: [2.0, -3.0, 5.0] },
                 ToothMove { fdi: 43, translation_mm: [0.0, 0.0, 1.0], rotation_deg: [0.0, 0.0, 10.0] },
             ],
+            ..Default::default()
         }],
         ..PhantomSpec::coarse(11)
     }

@@ -83,6 +83,15 @@ pub fn run(a: Args) -> Result<()> {
             t.fdi
         );
     }
+    for (fdi, w) in progress.teeth.iter().filter_map(|t| t.wear.filter(|w| w.worn).map(|w| (t.fdi, w))) {
+        eprintln!(
+            "{fdi}: worn {:.0} µm deep over {:.1} mm², {:.2} mm³ lost (noise floor {:.0} µm)",
+            w.max_depth_mm * 1e3,
+            w.area_mm2,
+            w.volume_mm3,
+            w.noise_floor_mm * 1e3
+        );
+    }
     eprintln!("wrote {}", out.display());
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::crown::{crown, Crown, Reduction};
 use super::gingiva::{self, GingivaInput};
 use super::scanbody::{scan_body, ScanBodyModel};
 use super::spec::{PhantomSpec, ToothMove};
-use super::truth::{ContactTruth, ImplantTruth, JawTruth, MovementTruth, StageTruth, ToothTruth, Truth};
+use super::truth::{ContactTruth, ImplantTruth, JawTruth, MovementTruth, StageTruth, ToothTruth, Truth, WearTruth};
 use crate::anatomy::tooth_dims;
 use crate::arch::ArchCurve;
 use crate::dentition::Jaw;
@@ -752,6 +752,7 @@ impl Phantom {
         for (k, stage) in spec.time_series.iter().enumerate() {
             let mut movements = Vec::new();
             let mut models = Vec::new();
+            let mut wear = Vec::new();
             for design in [&upper, &lower] {
                 let mut d = design.clone();
                 for m in &stage.moves {
@@ -771,19 +772,59 @@ impl Phantom {
                         });
                     }
                 }
-                models.push(d.build(spec));
+                let mut model = d.build(spec);
+                for w in &stage.wear {
+                    if let Some(t) = apply_wear(&mut model, w) {
+                        wear.push(t);
+                    }
+                }
+                models.push(model);
             }
             let lower_m = models.pop().expect("two jaws");
             let upper_m = models.pop().expect("two jaws");
             let t = k + 1;
             movements.sort_by_key(|m| m.fdi);
+            wear.sort_by_key(|w: &WearTruth| w.fdi);
             truth.stages.push(StageTruth {
                 t,
                 jaws: vec![jaw_truth(&upper_m, &format!("upper_t{t}")), jaw_truth(&lower_m, &format!("lower_t{t}"))],
                 movements,
+                wear,
             });
             stages.push((upper_m, lower_m));
         }
         Ok(Phantom { spec: spec.clone(), upper: upper_model, lower: lower_model, stages, truth })
     }
+}
+
+/// Wears a tooth of a built jaw model as `w` asks (its surface lowered along the tooth's occlusal axis, by
+/// `depth_mm` at the crown's highest point, tapering smoothly to nothing `band_mm` below it) and returns the
+/// truth of what was lost, normal to the unworn surface; None when the jaw has no such tooth.
+fn apply_wear(model: &mut JawModel, w: &super::spec::WearSpec) -> Option<WearTruth> {
+    let tooth = model.teeth.iter().find(|t| t.fdi == w.fdi)?;
+    let axis: Vector3<f64> = tooth.axes.column(2).into_owned();
+    let labels = model.mesh.labels()?.to_vec();
+    let pos = model.mesh.positions();
+    let h = |v: usize| (pos[v] - tooth.origin).dot(&axis);
+    let crown: Vec<usize> = (0..pos.len()).filter(|&v| labels[v] == w.fdi).collect();
+    let top = crown.iter().map(|&v| h(v)).fold(f64::NEG_INFINITY, f64::max);
+    let normals = model.mesh.vertex_normals();
+    let areas = model.mesh.vertex_areas();
+    let mut moved = pos.to_vec();
+    let (mut max_depth_mm, mut area_mm2, mut volume_mm3) = (0.0f64, 0.0, 0.0);
+    for &v in &crown {
+        let t = ((h(v) - (top - w.band_mm)) / w.band_mm).clamp(0.0, 1.0);
+        let d = w.depth_mm * t * t * (3.0 - 2.0 * t);
+        if d <= 0.0 {
+            continue;
+        }
+        moved[v] -= axis * d;
+        let normal_depth = d * normals[v].dot(&axis).abs();
+        max_depth_mm = max_depth_mm.max(normal_depth);
+        area_mm2 += areas[v];
+        volume_mm3 += areas[v] * normal_depth;
+    }
+    let triangles = model.mesh.triangles().to_vec();
+    model.mesh = Mesh::new(moved, triangles).ok()?.with_labels(labels).ok()?;
+    Some(WearTruth { fdi: w.fdi, max_depth_mm, area_mm2, volume_mm3 })
 }

@@ -54,6 +54,28 @@ pub struct StageSpec {
     /// Movements relative to the initial (t0) pose.
     #[serde(default)]
     pub moves: Vec<ToothMove>,
+    /// Teeth whose occlusal or incisal surface has worn since t0.
+    #[serde(default)]
+    pub wear: Vec<WearSpec>,
+}
+
+/// Enamel lost from a tooth's occlusal or incisal surface: the surface lowered along the tooth's occlusal axis
+/// by `depth_mm` at its highest point, tapering smoothly to nothing `band_mm` below it (cusps and incisal
+/// edges wear, the crown's sides do not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WearSpec {
+    /// FDI number of the worn tooth.
+    pub fdi: i32,
+    /// Depth lost at the crown's highest point (mm, 0.01–1).
+    pub depth_mm: f64,
+    /// How far below the highest point the wear reaches (mm along the occlusal axis, 0.3–4).
+    #[serde(default = "default_wear_band")]
+    pub band_mm: f64,
+}
+
+fn default_wear_band() -> f64 {
+    1.5
 }
 
 /// Everything that defines a phantom patient; the same spec and seed give byte-identical output.
@@ -172,6 +194,18 @@ impl PhantomSpec {
         for (name, v, lo, hi) in counts {
             if !(lo..=hi).contains(&v) {
                 return Err(format!("{name} = {v} is outside its valid range {lo}–{hi}"));
+            }
+        }
+        for (t, stage) in self.time_series.iter().enumerate() {
+            for w in &stage.wear {
+                for (name, v, lo, hi) in [("depth_mm", w.depth_mm, 0.01, 1.0), ("band_mm", w.band_mm, 0.3, 4.0)] {
+                    if !(v >= lo && v <= hi) {
+                        return Err(format!(
+                            "time_series[{t}].wear of {}: {name} = {v} is outside its valid range {lo}–{hi}",
+                            w.fdi
+                        ));
+                    }
+                }
             }
         }
         Ok(())

@@ -104,6 +104,22 @@ pub struct StageTruth {
     pub jaws: Vec<JawTruth>,
     /// Teeth that moved since t0.
     pub movements: Vec<MovementTruth>,
+    /// Teeth that wore since t0.
+    #[serde(default)]
+    pub wear: Vec<WearTruth>,
+}
+
+/// Enamel a tooth lost between t0 and a later time point, measured normal to its t0 surface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WearTruth {
+    /// FDI number.
+    pub fdi: i32,
+    /// Deepest loss normal to the t0 surface (mm).
+    pub max_depth_mm: f64,
+    /// Area of the t0 surface that lost any enamel (mm²).
+    pub area_mm2: f64,
+    /// Volume lost (mm³): the loss normal to the surface integrated over the t0 surface.
+    pub volume_mm3: f64,
 }
 
 /// Everything true about a phantom.

@@ -119,6 +119,158 @@ pub struct ToothProgress {
     pub deviation: Option<(f64, f64)>,
     /// On track against the plan (None without a plan).
     pub on_track: Option<bool>,
+    /// What the occlusal or incisal surface lost (or gained) beyond the tooth's rigid movement.
+    pub wear: Option<Wear>,
+}
+
+/// Enamel lost from a tooth's occlusal or incisal surface between the scans, after the tooth's own rigid fit
+/// (made on the crown's sides, which do not wear): depths normal to the earlier surface, t0 frame, mm.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Wear {
+    /// Deepest loss (mm; depths averaged over each vertex's ring against scan noise).
+    pub max_depth_mm: f64,
+    /// Area of the earlier surface that lost more than the noise floor (mm²).
+    pub area_mm2: f64,
+    /// Volume lost over that area (mm³).
+    pub volume_mm3: f64,
+    /// Largest gain above the floor (material added: a restoration, calculus; mm).
+    pub max_gain_mm: f64,
+    /// Depths below this are not told from the fit's noise (mm): three times the median distance of the
+    /// crown's sides after the fit, and at least WEAR_FLOOR_MM.
+    pub noise_floor_mm: f64,
+    /// Whether any of the occlusal surface lost more than the floor.
+    pub worn: bool,
+}
+
+/// How far below the crown's highest point (mm, along its long axis) wear is looked for: cusps, ridges and
+/// incisal edges; the sides below it are what the tooth is fitted on.
+const WEAR_BAND_MM: f64 = 3.0;
+/// The least noise floor for wear (mm): a scanner's stated trueness is 10–20 µm.
+const WEAR_FLOOR_MM: f64 = 0.02;
+/// How far around the loss above the floor the worn surface reaches (mm along the surface): the wear's
+/// shallow margin.
+const WEAR_MARGIN_MM: f64 = 1.5;
+
+/// The bits of a non-negative f64, which sort as the numbers do (for the heap).
+fn ordered(x: f64) -> u64 {
+    x.to_bits()
+}
+
+/// A tooth's wear: its crown (`vertices` of `before`, frame `frame`) refitted on its sides from `fit`
+/// (t0 → t1 in the t0 frame) onto `target1`, then its occlusal part's distance to `after0` (t1 in the t0
+/// frame, indexed).
+fn tooth_wear(
+    before: &Mesh,
+    vertices: &[u32],
+    frame: &crate::dentition::ToothFrame,
+    fit: &Isometry3<f64>,
+    target1: &Target,
+    after0: &crate::mesh::SurfaceIndex,
+) -> Option<Wear> {
+    let keep: Vec<bool> = {
+        let mut k = vec![false; before.vertex_count()];
+        vertices.iter().for_each(|&v| k[v as usize] = true);
+        k
+    };
+    let (crown, _) = before.submesh_within(&keep);
+    if crown.face_count() == 0 {
+        return None;
+    }
+    let h: Vec<f64> = crown.positions().iter().map(|p| (p - frame.centroid).dot(&frame.occlusal)).collect();
+    let top = h.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let occlusal: Vec<bool> = h.iter().map(|&x| x > top - WEAR_BAND_MM).collect();
+    const REACH_MM: f64 = 1.0;
+    let adj = crate::mesh::Topology::new(&crown).vertex_neighbors();
+    // Signed distance of each crown vertex, moved by `fit`, to the later surface (positive: the later
+    // surface lies below the earlier, material lost), averaged over the vertex's ring.
+    let distances = |fit: &Isometry3<f64>| -> Vec<f64> {
+        let d: Vec<f64> = crown
+            .positions()
+            .iter()
+            .map(|p| {
+                after0
+                    .closest_within(&(fit * p), REACH_MM)
+                    .map_or(f64::NAN, |(_, dist, inside)| if inside { -dist } else { dist })
+            })
+            .collect();
+        (0..d.len())
+            .map(|v| {
+                let ring: Vec<f64> = std::iter::once(v)
+                    .chain(adj.row(v).iter().map(|&u| u as usize))
+                    .map(|u| d[u])
+                    .filter(|x| x.is_finite())
+                    .collect();
+                if ring.is_empty() {
+                    f64::NAN
+                } else {
+                    ring.iter().sum::<f64>() / ring.len() as f64
+                }
+            })
+            .collect()
+    };
+    // The worn surface: where the loss is above `floor`, and the occlusal surface within WEAR_MARGIN_MM of it
+    // (the wear's shallow margin, below the floor, belongs to it).
+    let pos = crown.positions();
+    let worn_region = |smooth: &[f64], floor: f64| -> Vec<bool> {
+        let mut reach = vec![f64::INFINITY; smooth.len()];
+        let mut heap = std::collections::BinaryHeap::new();
+        for v in (0..smooth.len()).filter(|&v| occlusal[v] && smooth[v].is_finite() && smooth[v] > floor) {
+            reach[v] = 0.0;
+            heap.push((std::cmp::Reverse(ordered(0.0)), v));
+        }
+        while let Some((std::cmp::Reverse(r), v)) = heap.pop() {
+            let r = f64::from_bits(r);
+            if r > reach[v] {
+                continue;
+            }
+            for &u in adj.row(v) {
+                let u = u as usize;
+                let ru = r + (pos[u] - pos[v]).norm();
+                if occlusal[u] && ru <= WEAR_MARGIN_MM && ru < reach[u] {
+                    reach[u] = ru;
+                    heap.push((std::cmp::Reverse(ordered(ru)), u));
+                }
+            }
+        }
+        reach.iter().map(|r| r.is_finite()).collect()
+    };
+    // The noise floor: three times the median distance of the crown's sides after the fit.
+    let floor_of = |smooth: &[f64]| -> f64 {
+        let mut side: Vec<f64> =
+            smooth.iter().zip(&occlusal).filter(|(x, o)| !**o && x.is_finite()).map(|(x, _)| x.abs()).collect();
+        side.sort_by(f64::total_cmp);
+        side.get(side.len() / 2).map_or(WEAR_FLOOR_MM, |m| (3.0 * m).max(WEAR_FLOOR_MM))
+    };
+    // The tooth's own fit without what wore: made again on the crown without its worn surface (the sides alone
+    // would leave it free to slide along the long axis), twice.
+    let mut fit = *fit;
+    let mut smooth = distances(&fit);
+    for _ in 0..2 {
+        let region = worn_region(&smooth, floor_of(&smooth));
+        let kept: Vec<Point3<f64>> = pos.iter().zip(&region).filter(|(_, w)| !**w).map(|(p, _)| *p).collect();
+        if kept.len() < 30 {
+            break;
+        }
+        fit = coarse_to_fine(&thin(&kept, 4000), target1, &fit, 0.3).target_from_source;
+        smooth = distances(&fit);
+    }
+    let floor = floor_of(&smooth);
+    let region = worn_region(&smooth, floor);
+    let areas = crown.vertex_areas();
+    let (mut max_depth_mm, mut area_mm2, mut volume_mm3) = (0.0f64, 0.0, 0.0);
+    for v in (0..smooth.len()).filter(|&v| region[v] && smooth[v].is_finite()) {
+        max_depth_mm = max_depth_mm.max(smooth[v]);
+        if smooth[v] > 0.5 * floor {
+            area_mm2 += areas[v];
+        }
+        volume_mm3 += areas[v] * smooth[v];
+    }
+    let volume_mm3 = volume_mm3.max(0.0);
+    let max_gain_mm = (0..smooth.len())
+        .filter(|&v| occlusal[v] && smooth[v].is_finite() && -smooth[v] > floor)
+        .map(|v| -smooth[v])
+        .fold(0.0, f64::max);
+    Some(Wear { max_depth_mm, area_mm2, volume_mm3, max_gain_mm, noise_floor_mm: floor, worn: max_depth_mm > floor })
 }
 
 /// Everything the comparison found.
@@ -347,10 +499,15 @@ pub fn compare(
     let mirrored_rms = mirrored.fit.rms_mm;
     let t0_from_t1 = fit.target_from_source.inverse();
     let moved_target = in_frame(&p1, &n1, &t0_from_t1);
+    let after0 = crate::mesh::SurfaceIndex::new(&after.transformed(&t0_from_t1));
     let teeth = follow_teeth(before, dentition, &moved_target)
         .into_iter()
         .map(|(fdi, r)| {
-            let fr = dentition.tooth(fdi).expect("known").frame;
+            let tooth = dentition.tooth(fdi).expect("known");
+            let fr = tooth.frame;
+            let wear = after0
+                .as_ref()
+                .and_then(|a| tooth_wear(before, &tooth.vertices, &fr, &r.target_from_source, &moved_target, a));
             let m = r.target_from_source;
             let (translation_mm, rotation_deg) = movement_in_frame(&fr.centroid, &fr.axes(), &m);
             let q = m.rotation.into_inner();
@@ -365,6 +522,7 @@ pub fn compare(
                 planned: None,
                 deviation: None,
                 on_track: None,
+                wear,
             }
         })
         .collect();
