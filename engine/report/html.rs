@@ -186,6 +186,19 @@ fn progress_table(result: &Value) -> String {
                     None => "–".into(),
                 });
             }
+            let w = &t["wear"];
+            row.push(if w["worn"].as_bool() == Some(true) {
+                format!(
+                    "<span class=fail>{} µm deep, {} mm², {} mm³</span>",
+                    num(&(w["max_depth_mm"].as_f64().map(|x| x * 1e3).into()), 0),
+                    num(&w["area_mm2"], 1),
+                    num(&w["volume_mm3"], 2)
+                )
+            } else if w.is_null() {
+                "–".into()
+            } else {
+                format!("none above {} µm", num(&(w["noise_floor_mm"].as_f64().map(|x| x * 1e3).into()), 0))
+            });
             row
         })
         .collect();
@@ -194,6 +207,7 @@ fn progress_table(result: &Value) -> String {
     if judged {
         head.extend(["planned m / b / o (mm)", "off plan by", "verdict"]);
     }
+    head.push("wear (occlusal loss)");
     let sup = &result["superimposition"];
     let verdict = if judged {
         let off =
