@@ -136,6 +136,8 @@ pub struct Thresholds {
     pub progress_position_um: f64,
     /// Largest per-tooth angle error (degrees).
     pub progress_angle_deg: f64,
+    /// Largest error of a worn tooth's deepest loss (µm).
+    pub wear_depth_um: f64,
 }
 
 impl Default for Thresholds {
@@ -149,6 +151,7 @@ impl Default for Thresholds {
             implant_axis_deg: 0.2,
             progress_position_um: 50.0,
             progress_angle_deg: 0.5,
+            wear_depth_um: 20.0,
         }
     }
 }
@@ -548,6 +551,26 @@ pub fn run(s: &Scenario, progress: Progress) -> Result<RunOutput, PipelineError>
         }
         checks.push(check_max("progress: worst tooth position error", worst.0, th.progress_position_um, "µm"));
         checks.push(check_max("progress: worst tooth angle error", worst.1, th.progress_angle_deg, "°"));
+        // Wear against the true wear (evaluation only): the deepest loss of every worn tooth, and no wear found
+        // on a tooth that did not wear.
+        let true_wear = &phantom.truth.stages[pr.time_point - 1].wear;
+        if !true_wear.is_empty() {
+            let mut depth_err = 0.0f64;
+            let mut falsely_worn = 0usize;
+            for t in &result.teeth {
+                let found = t.wear.filter(|w| w.worn);
+                match (true_wear.iter().find(|w| w.fdi == t.fdi), found) {
+                    (Some(truth), Some(w)) => {
+                        depth_err = depth_err.max((w.max_depth_mm - truth.max_depth_mm).abs() * 1e3)
+                    }
+                    (Some(truth), None) => depth_err = depth_err.max(truth.max_depth_mm * 1e3),
+                    (None, Some(_)) => falsely_worn += 1,
+                    (None, None) => {}
+                }
+            }
+            checks.push(check_max("progress: worst wear depth error", depth_err, th.wear_depth_um, "µm"));
+            checks.push(check_max("progress: unworn teeth found worn", falsely_worn as f64, 0.0, "teeth"));
+        }
         report.insert(
             "progress".into(),
             serde_json::json!({ "jaw": pr.jaw, "time_point": pr.time_point, "result": result, "accuracy": per_tooth }),
