@@ -1,5 +1,7 @@
 //! Case records: checksums, the audit trail, encrypted export and import, crash safety.
 
+mod common;
+
 use cusp::case::{Case, CaseError, Step};
 use cusp::io::{self, WriteOptions};
 use cusp::mesh::Mesh;
@@ -219,22 +221,9 @@ fn lab_key() -> (String, String) {
     (lab.to_public().to_string(), lab.to_string().expose_secret().to_string())
 }
 
-/// Every file under `dir` with its bytes (links as their target's name), sorted: a snapshot to compare.
+/// Every file under `dir` with its bytes, sorted: a snapshot to compare.
 fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    common::files_in(dir).into_iter().map(|f| (f.display().to_string(), std::fs::read(dir.join(&f)).unwrap())).collect()
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The phantom's ground truth checked against its own geometry: what truth.json says must be so.
 
+mod common;
+
 use cusp::io;
 use cusp::mesh::{Mesh, SurfaceIndex, Topology};
 use cusp::phantom::scanner::ScannerSpec;
@@ -258,19 +260,7 @@ fn same_seed_gives_byte_identical_files_and_frames_read_back() {
     for d in &dirs {
         write_phantom(&Phantom::generate(&small).unwrap(), d.path(), Some(&scanner)).unwrap();
     }
-    let mut files = Vec::new();
-    let mut stack = vec![dirs[0].path().to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p.strip_prefix(dirs[0].path()).unwrap().to_path_buf());
-            }
-        }
-    }
-    files.sort();
+    let files = common::files_in(dirs[0].path());
     assert!(files.len() > 30, "{files:?}");
     for f in &files {
         assert_eq!(

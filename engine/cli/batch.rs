@@ -108,15 +108,16 @@ pub fn run(a: Args) -> Result<()> {
                 let dir = out.join("cases").join(name);
                 let log = out.join("logs").join(format!("{name}.log"));
                 let started = std::time::Instant::now();
+                let outcome = |status, seconds, error: String, figures| Outcome {
+                    name: name.clone(),
+                    scenario: scenario.clone(),
+                    status,
+                    seconds,
+                    error,
+                    figures,
+                };
                 let outcome = if dir.join("report.json").exists() {
-                    Outcome {
-                        name: name.clone(),
-                        scenario: scenario.clone(),
-                        status: "done earlier",
-                        seconds: 0.0,
-                        error: String::new(),
-                        figures: figures(&dir.join("report.json")),
-                    }
+                    outcome("done earlier", 0.0, String::new(), figures(&dir.join("report.json")))
                 } else {
                     let ran = std::fs::File::create(&log).and_then(|f| {
                         let err = f.try_clone()?;
@@ -138,30 +139,16 @@ pub fn run(a: Args) -> Result<()> {
                         error.or_else(|| text.lines().rev().find(|l| !l.trim().is_empty())).unwrap_or("").to_string()
                     };
                     match ran {
-                        Ok(st) if st.success() => Outcome {
-                            name: name.clone(),
-                            scenario: scenario.clone(),
-                            status: "done",
-                            seconds,
-                            error: String::new(),
-                            figures: figures(&dir.join("report.json")),
-                        },
-                        Ok(st) => Outcome {
-                            name: name.clone(),
-                            scenario: scenario.clone(),
-                            status: "failed",
-                            seconds,
-                            error: if st.code().is_some() { last_line() } else { format!("killed ({st})") },
-                            figures: serde_json::Value::Null,
-                        },
-                        Err(e) => Outcome {
-                            name: name.clone(),
-                            scenario: scenario.clone(),
-                            status: "failed",
-                            seconds,
-                            error: format!("cannot run the case: {e}"),
-                            figures: serde_json::Value::Null,
-                        },
+                        Ok(st) if st.success() => {
+                            outcome("done", seconds, String::new(), figures(&dir.join("report.json")))
+                        }
+                        Ok(st) => {
+                            let why = if st.code().is_some() { last_line() } else { format!("killed ({st})") };
+                            outcome("failed", seconds, why, serde_json::Value::Null)
+                        }
+                        Err(e) => {
+                            outcome("failed", seconds, format!("cannot run the case: {e}"), serde_json::Value::Null)
+                        }
                     }
                 };
                 bar.set_message(format!("{name}: {}", outcome.status));

@@ -108,3 +108,22 @@ pub fn renders_in_chromium(html: &std::path::Path, shot: &str) -> String {
     eprintln!("screenshot: {}", shots.display());
     body
 }
+
+/// Every file under `dir`, as paths relative to it, sorted.
+#[allow(dead_code)] // not every test file uses every helper
+pub fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    files
+}
