@@ -92,6 +92,15 @@ pub fn run(a: Args) -> Result<()> {
             w.noise_floor_mm * 1e3
         );
     }
+    for (fdi, g) in progress.teeth.iter().filter_map(|t| t.recession.filter(|g| g.receded).map(|g| (t.fdi, g))) {
+        let side = |x: Option<f64>| x.map_or("not seen".to_string(), |x| format!("{x:+.2} mm"));
+        eprintln!(
+            "{fdi}: gum margin moved apically buccal {}, lingual {} (noise floor {:.2} mm)",
+            side(g.buccal_mm),
+            side(g.lingual_mm),
+            g.noise_floor_mm
+        );
+    }
     eprintln!("wrote {}", out.display());
     Ok(())
 }

@@ -36,6 +36,30 @@ pub struct Reduction {
     pub axial: f64,
 }
 
+/// Gingival recession on a crown: its cervical line moved apically, mid-buccal and mid-lingual (mm, local
+/// units), tapering to nothing toward the contact sides (as `sin⁴` of the angle from mesial); the crown's
+/// side continues below the cervical line over the exposed root, its cervical taper extended; the crown above
+/// is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Recession {
+    /// Apical shift of the margin at mid-buccal (mm).
+    pub buccal_mm: f64,
+    /// Apical shift of the margin at mid-lingual (mm).
+    pub lingual_mm: f64,
+}
+
+impl Recession {
+    /// The apical shift of the margin at angle `u` from mesial (π/2 buccal, 3π/2 lingual), mm.
+    pub fn at(&self, u: f64) -> f64 {
+        let s = u.sin();
+        if s >= 0.0 {
+            self.buccal_mm * s.powi(4)
+        } else {
+            self.lingual_mm * s.powi(4)
+        }
+    }
+}
+
 /// A crown in its local frame.
 #[derive(Debug, Clone)]
 pub struct Crown {
@@ -204,7 +228,10 @@ impl Shape {
     fn widths(&self, v: f64) -> (f64, f64) {
         let hc = HEIGHT_OF_CONTOUR;
         let f = |cerv: f64, top: f64| {
-            if v < hc {
+            if v < 0.0 {
+                // Over a root a recession exposes: the cervical taper continued.
+                cerv + (1.0 - cerv) * PI / 2.0 * v / hc
+            } else if v < hc {
                 cerv + (1.0 - cerv) * (PI / 2.0 * v / hc).sin()
             } else {
                 1.0 - (1.0 - top) * ((v - hc) / (1.0 - hc)).powi(2)
@@ -231,6 +258,11 @@ impl Crown {
 
 /// Builds the crown of tooth `fdi` with an optional preparation.
 pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
+    crown_with(fdi, res, prep, Recession::default())
+}
+
+/// [`crown`] with its gingival margin receded as `recession` says.
+pub fn crown_with(fdi: i32, res: CrownResolution, prep: Option<Reduction>, recession: Recession) -> Crown {
     let s = shape(fdi);
     let prep = prep.unwrap_or_default();
     let h = s.h - prep.occlusal;
@@ -257,11 +289,15 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
         let w = cerv_w(u) + v * (rim_w(u) - cerv_w(u));
         Point3::new(a * ex, c * ey, w)
     };
+    // Where the side starts at angle `u` (fraction of its height, 0 the cervical line): below it where the
+    // margin has receded, the profile continued over the root.
+    let cervical_v = |u: f64| -recession.at(u) / (rim_w(u) - cerv_w(u)).max(1.0);
     // Side rings.
     for i in 0..=ns {
-        let v = i as f64 / ns as f64;
         for k in 0..nu {
-            pts.push(side(2.0 * PI * k as f64 / nu as f64, v));
+            let u = 2.0 * PI * k as f64 / nu as f64;
+            let lo = cervical_v(u);
+            pts.push(side(u, lo + (1.0 - lo) * i as f64 / ns as f64));
         }
     }
     // Occlusal rings, rim inward, then the centre.
@@ -296,10 +332,10 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
     for k in 0..nu {
         let u = 2.0 * PI * k as f64 / nu as f64;
         let (ex, ey) = superellipse(u, s.n);
-        pts.push(Point3::new(0.75 * ca * ex, 0.75 * cc * ey, cerv_w(u) - 2.0));
+        pts.push(Point3::new(0.75 * ca * ex, 0.75 * cc * ey, cerv_w(u) - recession.at(u) - 2.0));
     }
     let apex = pts.len() as u32;
-    pts.push(Point3::new(0.0, 0.0, -3.5));
+    pts.push(Point3::new(0.0, 0.0, -3.5 - recession.buccal_mm.max(recession.lingual_mm)));
     for k in 0..nu {
         let (a, b) = (id(0, k), id(0, k + 1));
         let (c, d) = ((stub + (k + 1) % nu) as u32, (stub + k) as u32);
@@ -316,8 +352,8 @@ pub fn crown(fdi: i32, res: CrownResolution, prep: Option<Reduction>) -> Crown {
     // profile's highest point (incisal edge or buccal cusp).
     let profile_top = (0..=100).map(|k| h + s.relief(0.0, k as f64 / 100.0)).fold(f64::NEG_INFINITY, f64::max);
     landmarks.push((LandmarkClass::FacialPoint, side(PI / 2.0, (0.5 * profile_top / rim_w(PI / 2.0)).clamp(0.0, 1.0))));
-    landmarks.push((LandmarkClass::OuterPoint, side(PI / 2.0, 0.0)));
-    landmarks.push((LandmarkClass::InnerPoint, side(1.5 * PI, 0.0)));
+    landmarks.push((LandmarkClass::OuterPoint, side(PI / 2.0, cervical_v(PI / 2.0))));
+    landmarks.push((LandmarkClass::InnerPoint, side(1.5 * PI, cervical_v(1.5 * PI))));
     if prep.occlusal <= 0.0 {
         landmarks.extend(
             s.cusp_tips()

@@ -15,6 +15,6 @@ mod write;
 /// The arch form and tooth dimensions the phantom builds on live beside the pipeline, which uses them too.
 pub use crate::{anatomy as dims, arch};
 pub use place::{JawModel, Phantom, PlacedTooth};
-pub use spec::{ImplantSpec, PhantomSpec, PrepSpec, StageSpec, ToothMove, WearSpec};
-pub use truth::{Truth, WearTruth};
+pub use spec::{ImplantSpec, PhantomSpec, PrepSpec, RecessionSpec, StageSpec, ToothMove, WearSpec};
+pub use truth::{RecessionTruth, Truth, WearTruth};
 pub use write::{write_phantom, PhantomError};

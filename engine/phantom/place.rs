@@ -1,10 +1,12 @@
 //! Placing crowns on the arches, bringing the jaws into occlusion, building the jaw models.
 
-use super::crown::{crown, Crown, Reduction};
+use super::crown::{crown, crown_with, Crown, Recession, Reduction};
 use super::gingiva::{self, GingivaInput};
 use super::scanbody::{scan_body, ScanBodyModel};
 use super::spec::{PhantomSpec, ToothMove};
-use super::truth::{ContactTruth, ImplantTruth, JawTruth, MovementTruth, StageTruth, ToothTruth, Truth, WearTruth};
+use super::truth::{
+    ContactTruth, ImplantTruth, JawTruth, MovementTruth, RecessionTruth, StageTruth, ToothTruth, Truth, WearTruth,
+};
 use crate::anatomy::tooth_dims;
 use crate::arch::ArchCurve;
 use crate::dentition::Jaw;
@@ -753,6 +755,7 @@ impl Phantom {
             let mut movements = Vec::new();
             let mut models = Vec::new();
             let mut wear = Vec::new();
+            let mut recessions = Vec::new();
             for design in [&upper, &lower] {
                 let mut d = design.clone();
                 for m in &stage.moves {
@@ -772,6 +775,22 @@ impl Phantom {
                         });
                     }
                 }
+                for r in &stage.recession {
+                    if let Some(t) = d.teeth.iter_mut().find(|t| t.fdi == r.fdi) {
+                        // The crown rebuilt at the scale (and with the preparation) it was made with.
+                        let h = tooth_dims(r.fdi).height;
+                        let prep = spec.prep.as_ref().filter(|_| t.prepared);
+                        let k = (t.crown.height + prep.map_or(0.0, |p| p.occlusal_mm)) / h;
+                        let reduction = prep.map(|p| Reduction { occlusal: p.occlusal_mm / k, axial: p.axial_mm / k });
+                        let recession = Recession { buccal_mm: r.buccal_mm / k, lingual_mm: r.lingual_mm / k };
+                        t.crown = crown_with(r.fdi, spec.crown_resolution(), reduction, recession).scaled(k);
+                        recessions.push(RecessionTruth {
+                            fdi: r.fdi,
+                            buccal_mm: r.buccal_mm,
+                            lingual_mm: r.lingual_mm,
+                        });
+                    }
+                }
                 let mut model = d.build(spec);
                 for w in &stage.wear {
                     if let Some(t) = apply_wear(&mut model, w) {
@@ -785,11 +804,13 @@ impl Phantom {
             let t = k + 1;
             movements.sort_by_key(|m| m.fdi);
             wear.sort_by_key(|w: &WearTruth| w.fdi);
+            recessions.sort_by_key(|r: &RecessionTruth| r.fdi);
             truth.stages.push(StageTruth {
                 t,
                 jaws: vec![jaw_truth(&upper_m, &format!("upper_t{t}")), jaw_truth(&lower_m, &format!("lower_t{t}"))],
                 movements,
                 wear,
+                recession: recessions,
             });
             stages.push((upper_m, lower_m));
         }

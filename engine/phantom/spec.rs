@@ -57,6 +57,24 @@ pub struct StageSpec {
     /// Teeth whose occlusal or incisal surface has worn since t0.
     #[serde(default)]
     pub wear: Vec<WearSpec>,
+    /// Teeth whose gingival margin has receded since t0.
+    #[serde(default)]
+    pub recession: Vec<RecessionSpec>,
+}
+
+/// Gingival recession on a tooth: its margin moved apically by `buccal_mm` at mid-buccal and `lingual_mm` at
+/// mid-lingual, tapering to nothing toward the contacts; the root it exposes continues the crown's cervical
+/// profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecessionSpec {
+    /// FDI number of the tooth.
+    pub fdi: i32,
+    /// Apical shift of the margin at mid-buccal (mm, 0–3).
+    pub buccal_mm: f64,
+    /// Apical shift of the margin at mid-lingual (mm, 0–3).
+    #[serde(default)]
+    pub lingual_mm: f64,
 }
 
 /// Enamel lost from a tooth's occlusal or incisal surface: the surface lowered along the tooth's occlusal axis
@@ -203,6 +221,16 @@ impl PhantomSpec {
                         return Err(format!(
                             "time_series[{t}].wear of {}: {name} = {v} is outside its valid range {lo}–{hi}",
                             w.fdi
+                        ));
+                    }
+                }
+            }
+            for r in &stage.recession {
+                for (name, v) in [("buccal_mm", r.buccal_mm), ("lingual_mm", r.lingual_mm)] {
+                    if !(0.0..=3.0).contains(&v) {
+                        return Err(format!(
+                            "time_series[{t}].recession of {}: {name} = {v} is outside its valid range 0–3",
+                            r.fdi
                         ));
                     }
                 }

@@ -107,6 +107,21 @@ pub struct StageTruth {
     /// Teeth that wore since t0.
     #[serde(default)]
     pub wear: Vec<WearTruth>,
+    /// Teeth whose gingival margin receded since t0.
+    #[serde(default)]
+    pub recession: Vec<RecessionTruth>,
+}
+
+/// How far a tooth's gingival margin moved apically between t0 and a later time point (mm, along the tooth's
+/// long axis): at mid-buccal and mid-lingual.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecessionTruth {
+    /// FDI number.
+    pub fdi: i32,
+    /// Apical shift at mid-buccal (mm).
+    pub buccal_mm: f64,
+    /// Apical shift at mid-lingual (mm).
+    pub lingual_mm: f64,
 }
 
 /// Enamel a tooth lost between t0 and a later time point, measured normal to its t0 surface.

@@ -5,6 +5,10 @@
 //! that did not move (and the palate of an upper jaw), found by fitting, measuring each tooth and refitting
 //! on the ones that stayed; a scan of the other jaw or a mirrored scan is refused, as is a poor overlap.
 
+mod gum;
+
+pub use gum::{GumChange, RECESSION_FLOOR_MM};
+
 use crate::dentition::{movement_in_frame, Dentition};
 use crate::mesh::{Mesh, PointIndex};
 use crate::registration::{icp, IcpOptions, IcpResult, Kernel, Method, Target};
@@ -121,6 +125,8 @@ pub struct ToothProgress {
     pub on_track: Option<bool>,
     /// What the occlusal or incisal surface lost (or gained) beyond the tooth's rigid movement.
     pub wear: Option<Wear>,
+    /// How far its gingival margin moved (None when either scan's segmentation does not show it).
+    pub recession: Option<GumChange>,
 }
 
 /// Enamel lost from a tooth's occlusal or incisal surface between the scans, after the tooth's own rigid fit
@@ -500,6 +506,7 @@ pub fn compare(
     let t0_from_t1 = fit.target_from_source.inverse();
     let moved_target = in_frame(&p1, &n1, &t0_from_t1);
     let after0 = crate::mesh::SurfaceIndex::new(&after.transformed(&t0_from_t1));
+    let margins = gum::Margins::new(before, after, &t0_from_t1);
     let teeth = follow_teeth(before, dentition, &moved_target)
         .into_iter()
         .map(|(fdi, r)| {
@@ -508,6 +515,8 @@ pub fn compare(
             let wear = after0
                 .as_ref()
                 .and_then(|a| tooth_wear(before, &tooth.vertices, &fr, &r.target_from_source, &moved_target, a));
+            let recession =
+                margins.as_ref().and_then(|g| g.change(before, &tooth.vertices, &fr, &r.target_from_source));
             let m = r.target_from_source;
             let (translation_mm, rotation_deg) = movement_in_frame(&fr.centroid, &fr.axes(), &m);
             let q = m.rotation.into_inner();
@@ -523,6 +532,7 @@ pub fn compare(
                 deviation: None,
                 on_track: None,
                 wear,
+                recession,
             }
         })
         .collect();

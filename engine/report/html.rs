@@ -199,6 +199,15 @@ fn progress_table(result: &Value) -> String {
             } else {
                 format!("none above {} µm", num(&(w["noise_floor_mm"].as_f64().map(|x| x * 1e3).into()), 0))
             });
+            let g = &t["recession"];
+            let side = |k: &str| if g[k].is_null() { "not seen".to_string() } else { format!("{} mm", num(&g[k], 2)) };
+            row.push(if g.is_null() {
+                "–".into()
+            } else if g["receded"].as_bool() == Some(true) {
+                format!("<span class=fail>buccal {}, lingual {}</span>", side("buccal_mm"), side("lingual_mm"))
+            } else {
+                format!("buccal {}, lingual {}", side("buccal_mm"), side("lingual_mm"))
+            });
             row
         })
         .collect();
@@ -208,6 +217,7 @@ fn progress_table(result: &Value) -> String {
         head.extend(["planned m / b / o (mm)", "off plan by", "verdict"]);
     }
     head.push("wear (occlusal loss)");
+    head.push("gum margin moved apically");
     let sup = &result["superimposition"];
     let verdict = if judged {
         let off =
