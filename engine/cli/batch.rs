@@ -51,22 +51,10 @@ fn case_files(cases: &Path) -> Result<Vec<PathBuf>> {
 
 /// The figures a lab reads first, from a finished case's report.json.
 fn figures(report: &Path) -> serde_json::Value {
-    let Ok(r) = std::fs::read(report)
-        .map_err(|_| ())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|_| ()))
-    else {
-        return serde_json::Value::Null;
-    };
-    let teeth = |jaw: &str| r["segmentation"][jaw]["teeth"].as_array().map(Vec::len);
-    let count = |k: &str| r[k].as_array().map(Vec::len);
-    let failed = r["checks"].as_array().map(|c| c.iter().filter(|c| c["passed"] == false).count());
-    serde_json::json!({
-        "teeth_upper": teeth("upper"),
-        "teeth_lower": teeth("lower"),
-        "warnings": count("warnings"),
-        "not_run": count("skipped"),
-        "checks_failed": failed,
-    })
+    std::fs::read(report)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .map_or(serde_json::Value::Null, |r| cusp::pipeline::key_figures(&r))
 }
 
 /// Runs `cusp batch`.

@@ -18,7 +18,7 @@ mod patient;
 pub use crate::report::{Check, RunOutput, ViewLayer, ViewMesh};
 use crate::staging::{Limits, Setup};
 use nalgebra::{Isometry3, Point3, Translation3, UnitQuaternion, Vector3};
-pub use patient::{run_patient, PatientCase, Skipped};
+pub use patient::{key_figures, run_patient, PatientCase, Skipped};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

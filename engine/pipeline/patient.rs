@@ -525,3 +525,18 @@ pub fn run_patient(case: &PatientCase, progress: Progress) -> Result<RunOutput, 
     report.insert("warnings".into(), serde_json::json!(warnings));
     Ok(RunOutput { report: serde_json::Value::Object(report), checks: Vec::new(), views, plots, meshes, legends })
 }
+
+/// A case's key figures from its `report.json` (what a batch summary lists): teeth found per jaw, warnings,
+/// sections not run and checks failed (counts; null where the report has no such section).
+pub fn key_figures(r: &serde_json::Value) -> serde_json::Value {
+    let teeth = |jaw: &str| r["segmentation"][jaw]["teeth"].as_array().map(Vec::len);
+    let count = |k: &str| r[k].as_array().map(Vec::len);
+    let failed = r["checks"].as_array().map(|c| c.iter().filter(|c| c["passed"] == false).count());
+    serde_json::json!({
+        "teeth_upper": teeth("upper"),
+        "teeth_lower": teeth("lower"),
+        "warnings": count("warnings"),
+        "not_run": count("skipped"),
+        "checks_failed": failed,
+    })
+}

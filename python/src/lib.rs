@@ -146,6 +146,30 @@ fn phantom<'py>(
     Ok((jaws, json(&p.truth)?))
 }
 
+/// The name a scenario or case file gives itself (its `name`), read and checked as `cusp run` would.
+#[pyfunction]
+fn case_name(path: std::path::PathBuf) -> PyResult<String> {
+    Ok(cusp::pipeline::Scenario::read(&path).map_err(err)?.name)
+}
+
+/// Runs one scenario or case file as `cusp run FILE --out DIR` does (its report.html, report.json and meshes
+/// written to `out`), and returns its key figures as JSON (those of `cusp batch`'s summary).
+#[pyfunction]
+fn run_case(py: Python<'_>, path: std::path::PathBuf, out: std::path::PathBuf) -> PyResult<String> {
+    let s = cusp::pipeline::Scenario::read(&path).map_err(err)?;
+    py.detach(|| cusp::pipeline::run_to_dir(&s, &out, &|_, _, _| {})).map_err(err)?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).map_err(err)?).map_err(err)?;
+    json(&cusp::pipeline::key_figures(&report))
+}
+
+/// The key figures (JSON) of a case's report.json text, as `cusp batch`'s summary lists them.
+#[pyfunction]
+fn key_figures(report_json: &str) -> PyResult<String> {
+    let report: serde_json::Value = serde_json::from_str(report_json).map_err(err)?;
+    json(&cusp::pipeline::key_figures(&report))
+}
+
 fn toml_spec(text: &str) -> PyResult<cusp::phantom::PhantomSpec> {
     let spec: cusp::phantom::PhantomSpec = toml::from_str(text).map_err(err)?;
     spec.check_ranges().map_err(err)?;
@@ -162,5 +186,8 @@ fn _cusp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment, m)?)?;
     m.add_function(wrap_pyfunction!(progress, m)?)?;
     m.add_function(wrap_pyfunction!(phantom, m)?)?;
+    m.add_function(wrap_pyfunction!(case_name, m)?)?;
+    m.add_function(wrap_pyfunction!(run_case, m)?)?;
+    m.add_function(wrap_pyfunction!(key_figures, m)?)?;
     Ok(())
 }
