@@ -71,3 +71,46 @@ fn a_batch_with_two_cases_of_one_name_runs_nothing() {
     assert!(!o.status.success() && err.contains("both named 'same'"), "{err}");
     assert!(!out.exists(), "a refused batch wrote {}", out.display());
 }
+
+/// A CSV list: one case per row, paths relative to the CSV, each run like a scenario file; a column that is no
+/// case key, or a cell that does not read, stops the batch before any case runs.
+#[test]
+fn a_batch_from_a_csv_runs_each_row_as_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/samples");
+    for f in ["phantom_lower.ply", "phantom_lower.labels.json"] {
+        std::fs::copy(s.join(f), dir.path().join(f)).unwrap();
+    }
+    let list = dir.path().join("cases.csv");
+    std::fs::write(
+        &list,
+        "name,lower,lower_labels,implants\nrow-a,phantom_lower.ply,phantom_lower.labels.json,no\n\
+         row-b, phantom_lower.ply ,phantom_lower.labels.json,\nrow-x,missing.ply,,\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = cusp(&["batch".as_ref(), list.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(1), "one row's scan is missing: {err}");
+    assert!(err.contains("2 done, 0 done earlier, 1 failed"), "{err}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let rows = summary.as_array().unwrap();
+    assert_eq!(rows.iter().map(|r| r["name"].as_str().unwrap()).collect::<Vec<_>>(), ["row-a", "row-b", "row-x"]);
+    assert_eq!(rows[1]["figures"]["teeth_lower"], 14);
+    assert!(rows[2]["error"].as_str().unwrap().contains("missing.ply"), "{}", rows[2]["error"]);
+    // A column that is no case key, a flag that is not true or false, a name used twice: refused, nothing run.
+    for (bad, says) in [
+        ("name,lowr\na,phantom_lower.ply\n", "column 'lowr' is no case key"),
+        ("name,lower,settle\na,phantom_lower.ply,maybe\n", "settle = 'maybe' is not true or false"),
+        ("name,lower\na,phantom_lower.ply\na,phantom_lower.ply\n", "used by an earlier row"),
+        ("name,lower\n../up,phantom_lower.ply\n", "must be letters, digits"),
+    ] {
+        std::fs::write(&list, bad).unwrap();
+        let out = dir.path().join("out-bad");
+        let o = cusp(&["batch".as_ref(), list.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(1), "{bad}: {err}");
+        assert!(err.contains(says), "{bad}: {err}");
+        assert!(!out.join("cases").exists(), "{bad}: a case ran");
+    }
+}

@@ -9,8 +9,11 @@ use std::sync::Mutex;
 // The arguments of `cusp batch`; its help text is the doc comment of `Command::Batch` in main.rs.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The cases: a folder of scenario files (*.toml, in name order) or a text file listing one scenario
-    /// file per line (relative to the list; blank lines and lines starting with # are skipped).
+    /// The cases: a folder of scenario files (*.toml, in name order), a text file listing one scenario file
+    /// per line (relative to the list; blank lines and lines starting with # are skipped), or a CSV file
+    /// (*.csv) with a header row naming `name` and any of a `[case]`'s keys (upper, lower, upper_labels,
+    /// lower_labels, bite, settle, prep, material, implants, stage, stage_jaw, before_upper, before_lower,
+    /// plan, plan_stage), one case per row, paths relative to the CSV; empty cells are left out.
     pub cases: PathBuf,
     /// Output folder: DIR/cases/<name>/ per case, DIR/logs/<name>.log, DIR/summary.csv and summary.json.
     #[arg(long)]
@@ -49,6 +52,109 @@ fn case_files(cases: &Path) -> Result<Vec<PathBuf>> {
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| base.join(l)).collect())
 }
 
+/// The `[case]` keys a CSV column may name, and how its cells are read.
+const CSV_KEYS: [(&str, CsvCell); 15] = [
+    ("upper", CsvCell::Path),
+    ("lower", CsvCell::Path),
+    ("upper_labels", CsvCell::Path),
+    ("lower_labels", CsvCell::Path),
+    ("bite", CsvCell::Path),
+    ("settle", CsvCell::Bool),
+    ("prep", CsvCell::Int),
+    ("material", CsvCell::Text),
+    ("implants", CsvCell::Bool),
+    ("stage", CsvCell::Text),
+    ("stage_jaw", CsvCell::Text),
+    ("before_upper", CsvCell::Path),
+    ("before_lower", CsvCell::Path),
+    ("plan", CsvCell::Path),
+    ("plan_stage", CsvCell::Int),
+];
+
+/// How a CSV cell becomes a `[case]` value.
+#[derive(Clone, Copy)]
+enum CsvCell {
+    Path,
+    Bool,
+    Int,
+    Text,
+}
+
+/// The cases of a CSV list, each written as a scenario file `out/inputs/<name>.toml` (paths made absolute
+/// against the CSV's folder) that the batch then runs like any other; every row is checked before any
+/// file is written.
+fn csv_cases(list: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    let base = list.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(list)
+        .with_context(|| format!("cannot read {}", list.display()))?;
+    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    anyhow::ensure!(header.iter().any(|h| h == "name"), "{}: the header has no 'name' column", list.display());
+    for h in header.iter().filter(|h| *h != "name") {
+        anyhow::ensure!(
+            CSV_KEYS.iter().any(|(k, _)| k == h),
+            "{}: column '{h}' is no case key (known: name, {})",
+            list.display(),
+            CSV_KEYS.map(|(k, _)| k).join(", ")
+        );
+    }
+    let mut scenarios = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let row = row.with_context(|| format!("{}: row {}", list.display(), i + 2))?;
+        let at = |what: String| anyhow::anyhow!("{} row {}: {what}", list.display(), i + 2);
+        let mut case = toml::Table::new();
+        let mut name = String::new();
+        for (h, cell) in header.iter().zip(row.iter()) {
+            if cell.is_empty() {
+                continue;
+            }
+            if h == "name" {
+                name = cell.to_string();
+                continue;
+            }
+            let kind = CSV_KEYS.iter().find(|(k, _)| k == h).map(|(_, c)| *c).expect("checked above");
+            let value = match kind {
+                CsvCell::Path => toml::Value::String(base.join(cell).display().to_string()),
+                CsvCell::Text => toml::Value::String(cell.to_string()),
+                CsvCell::Int => {
+                    toml::Value::Integer(cell.parse().map_err(|_| at(format!("{h} = '{cell}' is not a whole number")))?)
+                }
+                CsvCell::Bool => toml::Value::Boolean(match cell.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    _ => return Err(at(format!("{h} = '{cell}' is not true or false"))),
+                }),
+            };
+            case.insert(h.clone(), value);
+        }
+        anyhow::ensure!(
+            !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && name != ".."
+                && name != ".",
+            at(format!("the name '{name}' must be letters, digits, '.', '_' or '-'"))
+        );
+        anyhow::ensure!(
+            !scenarios.iter().any(|(n, _): &(String, String)| *n == name),
+            at(format!("the name '{name}' is used by an earlier row: each case needs a name of its own"))
+        );
+        let mut scenario = toml::Table::new();
+        scenario.insert("name".into(), toml::Value::String(name.clone()));
+        scenario.insert("case".into(), toml::Value::Table(case));
+        scenarios.push((name, toml::to_string(&scenario)?));
+    }
+    let inputs = out.join("inputs");
+    std::fs::create_dir_all(&inputs).with_context(|| format!("cannot create {}", inputs.display()))?;
+    let mut files = Vec::new();
+    for (name, text) in scenarios {
+        let file = inputs.join(format!("{name}.toml"));
+        io::write_atomic(&file, text.as_bytes())?;
+        files.push(file);
+    }
+    Ok(files)
+}
+
 /// The figures a lab reads first, from a finished case's report.json.
 fn figures(report: &Path) -> serde_json::Value {
     std::fs::read(report)
@@ -60,7 +166,11 @@ fn figures(report: &Path) -> serde_json::Value {
 /// Runs `cusp batch`.
 pub fn run(a: Args) -> Result<()> {
     let Args { cases, out, jobs } = a;
-    let files = case_files(&cases)?;
+    let files = if cases.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        csv_cases(&cases, &out)?
+    } else {
+        case_files(&cases)?
+    };
     anyhow::ensure!(!files.is_empty(), "{}: no scenario files", cases.display());
     // Every case is read before any runs: a name twice, or a file that is no scenario, stops the batch here.
     let mut named: Vec<(String, PathBuf)> = Vec::new();
