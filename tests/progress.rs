@@ -164,6 +164,23 @@ fn progress_against_the_plan_flags_the_tooth_that_lags() {
     assert!(cusp::progress::against_plan(&mut progress, &pl, 99).unwrap_err().to_string().contains("99"));
 }
 
+/// A coarse phantom whose one later time point is `stage` plus two teeth moved (46, 42), its lower jaw as
+/// scanned at both (t1 in another pose, unlabelled), compared with the true t0 labels: the phantom and the
+/// comparison.
+fn lower_compared(seed: u64, stage: StageSpec) -> (Phantom, cusp::progress::Progress) {
+    let moves = vec![mv(46, [0.3, -0.2, 0.0], [0.0, 0.0, 4.0]), mv(42, [0.0, 0.5, 0.0], [0.0, 3.0, 0.0])];
+    let p = Phantom::generate(&PhantomSpec {
+        time_series: vec![StageSpec { moves, ..stage }],
+        ..PhantomSpec::coarse(seed)
+    })
+    .unwrap();
+    let before = as_scanned(&p.lower.mesh, Vector3::z(), &Isometry3::identity(), seed);
+    let after = as_scanned(&p.stages[0].1.mesh, Vector3::z(), &pose(seed), seed + 100).without_labels();
+    let d = Dentition::from_labels(&before, before.labels().unwrap(), Jaw::Lower, Vector3::z());
+    let (progress, _) = compare(&before, &d, &after, None, &ProgressOptions::default()).unwrap();
+    (p, progress)
+}
+
 /// Wear on three lower teeth (two molars and a premolar, one of them also moved): each
 /// measured against the phantom's truth (deepest loss within 20 µm, volume within 20 %), and none found on the
 /// teeth that did not wear.
@@ -172,19 +189,10 @@ fn wear_is_measured_after_each_tooth_fit_and_unworn_teeth_show_none() {
     use cusp::phantom::WearSpec;
     for seed in [2, 4] {
         let wear = |fdi, depth_mm| WearSpec { fdi, depth_mm, band_mm: 1.5 };
-        let p = Phantom::generate(&PhantomSpec {
-            time_series: vec![StageSpec {
-                moves: vec![mv(46, [0.3, -0.2, 0.0], [0.0, 0.0, 4.0]), mv(42, [0.0, 0.5, 0.0], [0.0, 3.0, 0.0])],
-                wear: vec![wear(36, 0.1), wear(46, 0.3), wear(34, 0.15)],
-                ..Default::default()
-            }],
-            ..PhantomSpec::coarse(seed)
-        })
-        .unwrap();
-        let before = as_scanned(&p.lower.mesh, Vector3::z(), &Isometry3::identity(), seed);
-        let after = as_scanned(&p.stages[0].1.mesh, Vector3::z(), &pose(seed), seed + 100).without_labels();
-        let d = Dentition::from_labels(&before, before.labels().unwrap(), Jaw::Lower, Vector3::z());
-        let (progress, _) = compare(&before, &d, &after, None, &ProgressOptions::default()).unwrap();
+        let (p, progress) = lower_compared(
+            seed,
+            StageSpec { wear: vec![wear(36, 0.1), wear(46, 0.3), wear(34, 0.15)], ..Default::default() },
+        );
         let truth = &p.truth.stages[0].wear;
         assert_eq!(truth.len(), 3);
         for t in &progress.teeth {
@@ -232,19 +240,8 @@ fn recession_is_measured_per_tooth_side_and_unchanged_gingiva_shows_none() {
     let (mut receded, mut measured, mut errors) = (0, 0, Vec::new());
     for seed in [2, 4] {
         let rec = |fdi, buccal_mm, lingual_mm| RecessionSpec { fdi, buccal_mm, lingual_mm };
-        let p = Phantom::generate(&PhantomSpec {
-            time_series: vec![StageSpec {
-                moves: vec![mv(46, [0.3, -0.2, 0.0], [0.0, 0.0, 4.0]), mv(42, [0.0, 0.5, 0.0], [0.0, 3.0, 0.0])],
-                recession: vec![rec(31, 1.0, 0.0), rec(43, 1.5, 0.0), rec(46, 0.6, 0.5), rec(35, 2.0, 0.0)],
-                ..Default::default()
-            }],
-            ..PhantomSpec::coarse(seed)
-        })
-        .unwrap();
-        let before = as_scanned(&p.lower.mesh, Vector3::z(), &Isometry3::identity(), seed);
-        let after = as_scanned(&p.stages[0].1.mesh, Vector3::z(), &pose(seed), seed + 100).without_labels();
-        let d = Dentition::from_labels(&before, before.labels().unwrap(), Jaw::Lower, Vector3::z());
-        let (progress, _) = compare(&before, &d, &after, None, &ProgressOptions::default()).unwrap();
+        let recession = vec![rec(31, 1.0, 0.0), rec(43, 1.5, 0.0), rec(46, 0.6, 0.5), rec(35, 2.0, 0.0)];
+        let (p, progress) = lower_compared(seed, StageSpec { recession, ..Default::default() });
         let truth = &p.truth.stages[0].recession;
         assert_eq!(truth.len(), 4);
         for t in &progress.teeth {

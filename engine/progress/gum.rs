@@ -3,9 +3,10 @@
 //! at mid-buccal and mid-lingual.
 
 use crate::dentition::ToothFrame;
-use crate::mesh::{Csr, Mesh, PointIndex, Topology};
+use crate::mesh::{Mesh, PointIndex, Topology};
 use nalgebra::{Isometry3, Point3};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How far the gingival margin of a tooth moved between the scans, along its long axis at t0 (mm; positive:
 /// apically, recession; negative: coronally, swelling or regrowth). None on a side where either scan shows
@@ -35,13 +36,24 @@ const MIN_BINS: usize = 5;
 /// A bin this far (mm) from the first fit is left out of the second.
 const OUTLIER_MM: f64 = 0.5;
 
-/// The border points of a labelled region against the gingiva (label 0): vertices of `label` with a
-/// gingiva neighbour.
-fn margin_points(mesh: &Mesh, adj: &Csr, labels: &[i32], label: i32) -> Vec<Point3<f64>> {
-    (0..mesh.vertex_count())
-        .filter(|&v| labels[v] == label && adj.row(v).iter().any(|&u| labels[u as usize] == 0))
-        .map(|v| mesh.positions()[v])
-        .collect()
+/// The border points of every labelled region against the gingiva (label 0), by label: vertices of a tooth
+/// with a gingiva neighbour.
+fn borders(mesh: &Mesh, labels: &[i32]) -> BTreeMap<i32, Vec<Point3<f64>>> {
+    let adj = Topology::new(mesh).vertex_neighbors();
+    let mut out: BTreeMap<i32, Vec<Point3<f64>>> = BTreeMap::new();
+    for v in (0..mesh.vertex_count()).filter(|&v| labels[v] != 0) {
+        if adj.row(v).iter().any(|&u| labels[u as usize] == 0) {
+            out.entry(labels[v]).or_default().push(mesh.positions()[v]);
+        }
+    }
+    out
+}
+
+/// The label most of `labels` carry and how many do (ties to the lower label).
+fn majority(labels: impl Iterator<Item = i32>) -> Option<(i32, usize)> {
+    let mut votes: BTreeMap<i32, usize> = BTreeMap::new();
+    labels.for_each(|l| *votes.entry(l).or_default() += 1);
+    votes.into_iter().max_by_key(|&(l, n)| (n, -l))
 }
 
 /// The margin's height (mm along `frame.occlusal` from the centroid) at mid-buccal (`lingual` false) or
@@ -84,32 +96,28 @@ fn margin_height(points: &[Point3<f64>], frame: &ToothFrame, lingual: bool) -> O
     fit(&samples).map(|c| c[0])
 }
 
-/// Both scans segmented, with their adjacency, for the margins: the same method on both sides, so that where
-/// it places a border on a crease it places it alike at t0 and t1 (t0's labels as given could follow another
-/// rule).
+/// Both scans segmented, and their borders against the gingiva by label: the same method on both sides, so
+/// that where it places a border on a crease it places it alike at t0 and t1 (t0's labels as given could
+/// follow another rule).
 pub(super) struct Margins {
     before: Vec<i32>,
-    before_adjacency: Csr,
-    after0: Mesh,
+    before_borders: BTreeMap<i32, Vec<Point3<f64>>>,
     after_labels: Vec<i32>,
-    after_adjacency: Csr,
+    after_borders: BTreeMap<i32, Vec<Point3<f64>>>,
     after_index: PointIndex,
 }
 
 impl Margins {
-    /// `before` segmented; `after` (t1) moved into the t0 frame and segmented.
-    pub(super) fn new(before: &Mesh, after: &Mesh, t0_from_t1: &Isometry3<f64>) -> Option<Self> {
+    /// `before` segmented, and `after0` (t1 moved into the t0 frame) segmented.
+    pub(super) fn new(before: &Mesh, after0: &Mesh) -> Option<Self> {
         let labels = crate::segment::segment(before).ok()?.labels;
-        let seg = crate::segment::segment(after).ok()?;
-        let after0 = after.transformed(t0_from_t1);
-        let after_index = PointIndex::new(after0.positions());
+        let after_labels = crate::segment::segment(after0).ok()?.labels;
         Some(Self {
+            before_borders: borders(before, &labels),
             before: labels,
-            before_adjacency: Topology::new(before).vertex_neighbors(),
-            after_adjacency: Topology::new(&after0).vertex_neighbors(),
-            after_labels: seg.labels,
-            after0,
-            after_index,
+            after_borders: borders(after0, &after_labels),
+            after_labels,
+            after_index: PointIndex::new(after0.positions()),
         })
     }
 
@@ -122,36 +130,22 @@ impl Margins {
         frame: &ToothFrame,
         fit: &Isometry3<f64>,
     ) -> Option<GumChange> {
-        // The t1 instance the fitted crown lands on: the label most of its vertices' nearest t1 vertices carry.
-        let mut votes: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
-        for &v in vertices {
-            if let Some((u, d)) = self.after_index.nearest(&(fit * before.positions()[v as usize])) {
-                if d < 0.5 && self.after_labels[u] != 0 {
-                    *votes.entry(self.after_labels[u]).or_default() += 1;
-                }
-            }
-        }
-        let (&label1, &n) = votes.iter().max_by_key(|(l, n)| (**n, -**l))?;
-        if n * 2 < vertices.len() {
+        // The t1 instance the fitted crown lands on (the label most of its vertices' nearest t1 vertices carry),
+        // and the t0 instance its crown is: each must hold at least half of the crown.
+        let landed = vertices.iter().filter_map(|&v| {
+            let (u, d) = self.after_index.nearest(&(fit * before.positions()[v as usize]))?;
+            (d < 0.5 && self.after_labels[u] != 0).then_some(self.after_labels[u])
+        });
+        let (label1, n1) = majority(landed)?;
+        let (label0, n0) = majority(vertices.iter().map(|&v| self.before[v as usize]).filter(|&l| l != 0))?;
+        if 2 * n1.min(n0) < vertices.len() {
             return None;
         }
-        // … and the t0 instance its crown is.
-        let mut votes: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
-        for &v in vertices.iter().filter(|&&v| self.before[v as usize] != 0) {
-            *votes.entry(self.before[v as usize]).or_default() += 1;
-        }
-        let (&label0, &n) = votes.iter().max_by_key(|(l, n)| (**n, -**l))?;
-        if n * 2 < vertices.len() {
-            return None;
-        }
-        let m0 = margin_points(before, &self.before_adjacency, &self.before, label0);
+        let m0 = self.before_borders.get(&label0)?;
         // t1's border brought back into the tooth's t0 pose.
         let back = fit.inverse();
-        let m1: Vec<Point3<f64>> = margin_points(&self.after0, &self.after_adjacency, &self.after_labels, label1)
-            .iter()
-            .map(|p| back * p)
-            .collect();
-        let shift = |lingual: bool| Some(margin_height(&m0, frame, lingual)? - margin_height(&m1, frame, lingual)?);
+        let m1: Vec<Point3<f64>> = self.after_borders.get(&label1)?.iter().map(|p| back * p).collect();
+        let shift = |lingual: bool| Some(margin_height(m0, frame, lingual)? - margin_height(&m1, frame, lingual)?);
         let (buccal_mm, lingual_mm) = (shift(false), shift(true));
         let receded = [buccal_mm, lingual_mm].iter().flatten().any(|s| *s > RECESSION_FLOOR_MM);
         Some(GumChange { buccal_mm, lingual_mm, noise_floor_mm: RECESSION_FLOOR_MM, receded })

@@ -505,8 +505,9 @@ pub fn compare(
     let mirrored_rms = mirrored.fit.rms_mm;
     let t0_from_t1 = fit.target_from_source.inverse();
     let moved_target = in_frame(&p1, &n1, &t0_from_t1);
-    let after0 = crate::mesh::SurfaceIndex::new(&after.transformed(&t0_from_t1));
-    let margins = gum::Margins::new(before, after, &t0_from_t1);
+    let after_in_t0 = after.transformed(&t0_from_t1);
+    let after0 = crate::mesh::SurfaceIndex::new(&after_in_t0);
+    let margins = gum::Margins::new(before, &after_in_t0);
     let teeth = follow_teeth(before, dentition, &moved_target)
         .into_iter()
         .map(|(fdi, r)| {
